@@ -1,0 +1,1 @@
+"""Keymap presets (TOML)."""

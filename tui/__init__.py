@@ -1,0 +1,1 @@
+"""dvpsnap: a terminal UI for DVP snapshots, restores and clones."""

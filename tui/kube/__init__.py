@@ -1,0 +1,1 @@
+"""Data layer: cluster access, typed projections, live cache; no UI."""

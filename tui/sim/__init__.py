@@ -1,0 +1,1 @@
+"""The embedded simulated Kubernetes API server with DVP controllers."""
