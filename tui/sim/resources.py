@@ -46,7 +46,7 @@ class Admission:
 # Rules model CEL x-kubernetes-validations: their causes end up in a 422 Invalid.
 Rule = Callable[[Obj, Obj | None], Iterable[Cause]]
 # An admission hook models a validating webhook; it may read the cluster through `reader`.
-AdmissionHook = Callable[[Obj, Obj | None, Any], Admission]
+AdmissionHook = Callable[[Obj, Obj | None, "Reader"], Admission]
 
 
 @dataclass
@@ -138,3 +138,15 @@ class Registry:
 
     def in_group_version(self, group: str, version: str) -> list[ResourceDef]:
         return [d for d in self.defs.values() if d.group == group and d.version == version]
+
+
+class Reader:
+    """Read access to the simulated cluster for admission hooks and controllers (implemented by the store)."""
+
+    def get(self, key: str, namespace: str | None, name: str) -> Obj | None:
+        """The stored object of resource `key` (a ResourceDef.key) or None."""
+        raise NotImplementedError
+
+    def list(self, key: str, namespace: str | None = None) -> list[Obj]:
+        """All stored objects of resource `key`, in one namespace or all (None)."""
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Widget tests: each widget in a tiny harness app driven with Pilot."""

@@ -1,0 +1,186 @@
+"""LiveTree: expansion and cursor survive updates; only visible lines are rendered."""
+
+from __future__ import annotations
+
+from textual.strip import Strip
+
+from tests.widgets.harness import Harness, screen_lines
+from widgets.live_tree import LiveTree, Node
+
+
+def lineage(vms: int = 3, disks: int = 2, label: str = "") -> list[Node]:
+    nodes: list[Node] = []
+    for v in range(vms):
+        vm = f"vm{v}"
+        nodes.append(Node(vm, None, f"{vm}{label}", label_collapsed=f"{vm}{label} ({disks} disks)"))
+        nodes.extend(Node(f"{vm}-d{d}", vm, f"disk {d}") for d in range(disks))
+    return nodes
+
+
+class CountingTree(LiveTree):
+    rendered = 0
+
+    def render_line(self, y: int) -> Strip:
+        self.rendered += 1
+        return super().render_line(y)
+
+
+def screen_row(tree: LiveTree) -> int:
+    index = tree.cursor_index
+    assert index is not None
+    return index - round(tree.scroll_y)
+
+
+async def test_collapsed_nodes_show_their_summary_and_expand_with_guides() -> None:
+    tree = LiveTree()
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree.update(lineage())
+        await pilot.pause()
+        lines = [line.rstrip() for line in screen_lines(tree)]
+        assert lines[:3] == ["▶ vm0 (2 disks)", "▶ vm1 (2 disks)", "▶ vm2 (2 disks)"]
+        await pilot.press("l")
+        lines = [line.rstrip() for line in screen_lines(tree)]
+        assert lines[:4] == ["▼ vm0", "├─ disk 0", "└─ disk 1", "▶ vm1 (2 disks)"]
+        toggled = app.of_type(LiveTree.NodeToggled)
+        assert [(m.key, m.expanded) for m in toggled] == [("vm0", True)]
+
+
+async def test_expansion_survives_updates_and_new_children_appear() -> None:
+    tree = LiveTree()
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree.update(lineage())
+        tree.expand_node("vm1")
+        tree.update([*lineage(label=" Running"), Node("vm1-d9", "vm1", "disk 9")])
+        await pilot.pause()
+        assert tree.expanded_keys == {"vm1"}
+        lines = [line.rstrip() for line in screen_lines(tree)]
+        assert lines[:6] == ["▶ vm0 Running (2 disks)", "▼ vm1 Running", "├─ disk 0", "├─ disk 1",
+                             "└─ disk 9", "▶ vm2 Running (2 disks)"]
+        tree.update([n for n in lineage() if n.key != "vm1"])
+        assert tree.expanded_keys == frozenset()
+
+
+async def test_initial_expansion_hint_applies_only_to_new_keys() -> None:
+    tree = LiveTree(ascii_only=True)
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree.update([Node("r", None, "root", expanded=True), Node("c", "r", "child")])
+        await pilot.pause()
+        assert [line.rstrip() for line in screen_lines(tree)[:2]] == ["v root", "`- child"]
+        tree.collapse_node("r")
+        tree.update([Node("r", None, "root", expanded=True), Node("c", "r", "child")])
+        assert not tree.is_expanded("r") and tree.line_count == 1
+
+
+async def test_cursor_stays_on_its_key_when_nodes_appear_and_vanish_above() -> None:
+    tree = LiveTree()
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree.update(lineage(vms=60))
+        tree.expand_all()
+        tree.move_cursor("vm20-d1")
+        await pilot.pause()
+        before = screen_row(tree)
+        extra = [Node(f"new{i}", None, f"new {i}") for i in range(30)]
+        survivors = [n for n in lineage(vms=60) if n.key not in {"vm3", "vm3-d0", "vm3-d1", "vm5-d0"}]
+        tree.update(extra + survivors)
+        await pilot.pause()
+        assert tree.cursor_key == "vm20-d1"
+        assert tree.cursor_index == 30 + 20 * 3 + 2 - 4
+        assert screen_row(tree) == before
+        assert screen_lines(tree)[before].strip().endswith("disk 1")
+
+
+async def test_vanished_cursor_moves_to_sibling_then_parent() -> None:
+    tree = LiveTree()
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        nodes = lineage(disks=3)
+        tree.update(nodes)
+        tree.expand_node("vm1")
+        tree.move_cursor("vm1-d1")
+        tree.update([n for n in nodes if n.key != "vm1-d1"])
+        await pilot.pause()
+        assert tree.cursor_key == "vm1-d2"
+        tree.update([n for n in nodes if n.key not in {"vm1-d1", "vm1-d2"}])
+        assert tree.cursor_key == "vm1-d0"
+        tree.update([n for n in nodes if not n.key.startswith("vm1-")])
+        assert tree.cursor_key == "vm1"
+        await pilot.pause()
+        assert app.of_type(LiveTree.NodeHighlighted)[-1].key == "vm1"
+
+
+async def test_collapsing_an_ancestor_pulls_the_cursor_up() -> None:
+    tree = LiveTree()
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree.update(lineage())
+        tree.expand_node("vm2")
+        tree.move_cursor("vm2-d1")
+        tree.collapse_node("vm2")
+        await pilot.pause()
+        assert tree.cursor_key == "vm2"
+
+
+async def test_keys_expand_descend_ascend_collapse_and_select() -> None:
+    tree = LiveTree()
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree.update(lineage())
+        await pilot.pause()
+        await pilot.press("j", "right")
+        assert tree.is_expanded("vm1") and tree.cursor_key == "vm1"
+        await pilot.press("l")
+        assert tree.cursor_key == "vm1-d0"
+        await pilot.press("h")
+        assert tree.cursor_key == "vm1"
+        await pilot.press("left")
+        assert not tree.is_expanded("vm1")
+        await pilot.press("G", "enter")
+        await pilot.pause()
+        assert [m.key for m in app.of_type(LiveTree.NodeSelected)] == ["vm2"]
+
+
+async def test_label_update_in_a_big_tree_repaints_only_its_line() -> None:
+    tree = CountingTree()
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        nodes = lineage(vms=10_000, disks=2)
+        tree.update(nodes)
+        tree.expand_all()
+        await pilot.pause()
+        assert tree.line_count == 30_000
+        tree.rendered = 0
+        nodes[1] = Node("vm0-d0", "vm0", "disk X")
+        tree.update(nodes)
+        await pilot.pause()
+        assert 1 <= tree.rendered <= 2
+        assert "disk X" in tree.render_line(1).text
+        width = tree.virtual_size.width
+        nodes[1] = Node("vm0-d0", "vm0", "disk 0 has a much longer label now")
+        tree.update(nodes)
+        await pilot.pause()
+        assert tree.virtual_size.width > width
+        tree.rendered = 0
+        nodes[-1] = Node("vm9999-d1", "vm9999", "far away")
+        tree.update(nodes)
+        await pilot.pause()
+        assert tree.rendered == 0
+
+
+async def test_orphans_become_roots_and_cycles_do_not_hang() -> None:
+    tree = LiveTree()
+    app = Harness(tree)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree.update([Node("a", "missing", "orphan"), Node("b", "c", "b"), Node("c", "b", "c"),
+                     Node("s", "s", "self")])
+        await pilot.pause()
+        assert tree.child_keys(None) == ["a", "s"]
+        assert tree.line_count == 2
+
+
+def test_every_binding_has_an_id() -> None:
+    for binding in LiveTree.BINDINGS:
+        assert getattr(binding, "id", None), binding
