@@ -49,7 +49,7 @@ def name_causes(d: ResourceDef, meta: Obj) -> list[Cause]:
 
 
 def admit(d: ResourceDef, obj: Obj, old: Obj | None, reader: Reader, field_validation: str,
-          *, skip_names: bool = False) -> tuple[Obj, list[str]]:
+          *, skip_names: bool = False, hooks: bool = True) -> tuple[Obj, list[str]]:
     """Validate and default `obj` for a create (old None) or update; returns it and the warnings.
     Raises ApiError for 400 (strict decoding), 422 (Invalid) and webhook denials."""
     warnings: list[str] = []
@@ -60,7 +60,7 @@ def admit(d: ResourceDef, obj: Obj, old: Obj | None, reader: Reader, field_valid
         meta = obj["metadata"] = {}
     name = meta.get("name") or meta.get("generateName") or ""
     unknown = [f"metadata.{k}" for k in meta if k not in META_FIELDS]
-    causes, schema_unknown = validation.check(d.schema, obj)
+    _, schema_unknown = validation.check(d.schema, obj)
     unknown += [u.lstrip(".") for u in schema_unknown]
     if unknown:
         mode = (field_validation or "Warn").capitalize()
@@ -74,16 +74,13 @@ def admit(d: ResourceDef, obj: Obj, old: Obj | None, reader: Reader, field_valid
         if mode == "Warn":
             warnings += [f'unknown field "{u}"' for u in unknown]
     validation.apply_defaults(d.schema, obj)
-    if not skip_names:
-        causes = name_causes(d, meta) + causes
+    causes = name_causes(d, meta) if not skip_names else []
     if d.namespaced and not meta.get("namespace"):
         causes.append(Cause("FieldValueRequired", "Required value", "metadata.namespace"))
+    causes += validation.validate(d.schema, d.rules, obj, old)  # schema, then CEL rules unless blocked
     if causes:
         raise invalid(d, name, causes)
-    rule_causes = [c for rule in d.rules for c in rule(obj, old)]
-    if rule_causes:
-        raise invalid(d, name, rule_causes)
-    for hook in d.admission:
+    for hook in d.admission if hooks else ():
         verdict = hook(obj, old, reader)
         if verdict.denial is not None:
             den = verdict.denial

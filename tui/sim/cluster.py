@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
+import ssl
 import tempfile
 from pathlib import Path
 from types import TracebackType
@@ -10,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from tui.sim import tls
 from tui.sim.faults import Faults
 from tui.sim.rbac import Policy
 from tui.sim.resources import Registry
@@ -21,14 +24,17 @@ Obj = dict[str, Any]
 
 
 def write_kubeconfig(path: Path, url: str, token: str, context: str = "dvpsnap-sim",
-                     namespace: str | None = None) -> Path:
+                     namespace: str | None = None, ca_pem: bytes | None = None) -> Path:
     ctx: Obj = {"cluster": context, "user": f"{context}-admin"}
+    cluster: Obj = {"server": url}
+    if ca_pem:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
     if namespace:
         ctx["namespace"] = namespace
     doc = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": context, "cluster": {"server": url}}],
+        "clusters": [{"name": context, "cluster": cluster}],
         "users": [{"name": f"{context}-admin", "user": {"token": token}}],
         "contexts": [{"name": context, "context": ctx}],
         "current-context": context,
@@ -48,17 +54,19 @@ class SimCluster:
                  speed: float = 1.0, port: int = 0, kubeconfig_path: str | Path | None = None,
                  bookmark_interval: float = 60.0, controllers: bool = True, window_seconds: float = 300.0,
                  context: str = "dvpsnap-sim", namespace: str | None = None, seed: str | None = "dvpsnap",
-                 token: str | None = None) -> None:
+                 token: str | None = None, secure: bool = True) -> None:
         self.generation = generation
         self.registry: Registry = registry_for(generation)
         self.store = Store(self.registry, window_seconds=window_seconds, uid_seed=seed)
         self.token = token or secrets.token_urlsafe(24)
+        self._tmp = tempfile.TemporaryDirectory(prefix="dvpsnap-sim-")
+        self.cert = tls.make(Path(self._tmp.name) / "tls") if secure else None
         self.server = SimServer(self.registry, self.store, token=self.token,
-                                bookmark_interval=bookmark_interval, port=port)
+                                bookmark_interval=bookmark_interval, port=port,
+                                ssl_context=self.cert.context() if self.cert else None)
         self.scenario, self.objects, self.speed = scenario, objects, speed
         self.with_controllers = controllers
         self.context, self.namespace = context, namespace
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._kubeconfig = Path(kubeconfig_path) if kubeconfig_path else None
         self.controllers: Any = None
 
@@ -122,9 +130,16 @@ class SimCluster:
         assert d is not None
         return self.store.delete(d, namespace, name)
 
+    def client_ssl(self) -> ssl.SSLContext | None:
+        """An SSL context that trusts this cluster's CA (for raw HTTP clients in tests and benchmarks)."""
+        if self.cert is None:
+            return None
+        return ssl.create_default_context(cadata=self.cert.ca_pem.decode())
+
     def write_kubeconfig(self, path: Path, context: str | None = None, namespace: str | None = None) -> Path:
         return write_kubeconfig(path, self.url, self.token, context or self.context,
-                                namespace if namespace is not None else self.namespace)
+                                namespace if namespace is not None else self.namespace,
+                                self.cert.ca_pem if self.cert else None)
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> SimCluster:
@@ -139,7 +154,6 @@ class SimCluster:
 
             self.controllers = self.server.call(controllers.start, self)
         if self._kubeconfig is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="dvpsnap-sim-")
             self._kubeconfig = Path(self._tmp.name) / "kubeconfig"
         self.write_kubeconfig(self._kubeconfig)
         return self
@@ -148,9 +162,7 @@ class SimCluster:
         if self.controllers is not None and hasattr(self.controllers, "stop"):
             self.server.call(self.controllers.stop)
         self.server.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        self._tmp.cleanup()
 
     def __enter__(self) -> SimCluster:
         return self.start()

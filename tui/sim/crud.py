@@ -69,9 +69,11 @@ class Crud:
             return respond(table.table(d, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}))
         return respond(obj)
 
-    async def list(self, request: web.Request, d: ResourceDef, ns: str | None) -> web.Response:
+    async def list_(self, request: web.Request, d: ResourceDef, ns: str | None) -> web.Response:
         q = request.query
         store = self.srv.store
+        raws: list[bytes]
+        objs: list[Obj] | None
         as_table = _wants_table(request)
         limit = int(q.get("limit") or 0)
         token = q.get("continue")
@@ -81,6 +83,8 @@ class Crud:
             rv, raws, objs, start = self._resume(token)
         else:
             rv_q, match = q.get("resourceVersion", ""), q.get("resourceVersionMatch", "")
+            if limit > 0 and not match and rv_q not in ("", "0"):
+                match = "Exact"  # a paged list from a specific RV is an exact read
             self._check_list_rv(rv_q, match)
             labels, fields = label_selector(q.get("labelSelector")), field_selector(q.get("fieldSelector"))
             with store._lock:
@@ -198,7 +202,7 @@ class Crud:
 
         merged = merge_for_update(d, old, obj, status=status)
         merged["metadata"]["resourceVersion"] = obj["metadata"].get("resourceVersion")
-        merged, warnings = admit(d, merged, old, self.srv.store, fv, skip_names=True)
+        merged, warnings = admit(d, merged, old, self.srv.store, fv, skip_names=True, hooks=not status)
         saved = self.srv.store.update(d, merged, status=status, dry_run=dry, check_rv=check_rv)
         return respond(saved, 200, warnings)
 

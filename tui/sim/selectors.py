@@ -33,6 +33,18 @@ def _split(text: str) -> list[str]:
     return parts
 
 
+def _eq(k: str, v: str, negate: bool) -> Callable[[dict[str, str]], bool]:
+    return lambda lab: (lab.get(k) == v) != negate
+
+
+def _in(k: str, vals: set[str], negate: bool) -> Callable[[dict[str, str]], bool]:
+    return lambda lab: (lab.get(k) in vals) != negate
+
+
+def _has(k: str, negate: bool) -> Callable[[dict[str, str]], bool]:
+    return lambda lab: (k in lab) != negate
+
+
 def label_selector(text: str | None) -> Match:
     """A predicate over objects for `labelSelector`; 400 BadRequest on a malformed selector."""
     if not text:
@@ -42,10 +54,7 @@ def label_selector(text: str | None) -> Match:
         m = _EQ.match(part)
         if m:
             k, op, v = m.groups()
-            if op == "!=":
-                tests.append(lambda lab, k=k, v=v: lab.get(k) != v)
-            else:
-                tests.append(lambda lab, k=k, v=v: lab.get(k) == v)
+            tests.append(_eq(k, v, op == "!="))
             continue
         m = _SET.match(part)
         if not m:
@@ -53,14 +62,9 @@ def label_selector(text: str | None) -> Match:
         neg, k, op, values = m.groups()
         if op:
             vals = {x.strip() for x in values.split(",") if x.strip()}
-            if op == "in":
-                tests.append(lambda lab, k=k, vals=vals: lab.get(k) in vals)
-            else:
-                tests.append(lambda lab, k=k, vals=vals: lab.get(k) not in vals)
-        elif neg:
-            tests.append(lambda lab, k=k: k not in lab)
+            tests.append(_in(k, vals, op == "notin"))
         else:
-            tests.append(lambda lab, k=k: k in lab)
+            tests.append(_has(k, bool(neg)))
 
     def match(o: Obj) -> bool:
         lab = o.get("metadata", {}).get("labels") or {}
@@ -69,7 +73,7 @@ def label_selector(text: str | None) -> Match:
     return match
 
 
-FIELDS = {
+FIELDS: dict[str, Callable[[Obj], str]] = {
     "metadata.name": lambda o: o.get("metadata", {}).get("name", ""),
     "metadata.namespace": lambda o: o.get("metadata", {}).get("namespace", ""),
     # core Events are commonly filtered by the object they are about
@@ -93,9 +97,9 @@ def field_selector(text: str | None, kind: str = "") -> Match:
             raise ApiError(400, f'"{label}" is not a known field selector: only "metadata.name", '
                            '"metadata.namespace"')
         k, op, v = m.groups()
-        get = FIELDS[k]
-        if op == "!=":
-            tests.append(lambda o, g=get, v=v: g(o) != v)
-        else:
-            tests.append(lambda o, g=get, v=v: g(o) == v)
+        tests.append(_field(FIELDS[k], v, op == "!="))
     return lambda o: all(t(o) for t in tests)
+
+
+def _field(get: Callable[[Obj], str], v: str, negate: bool) -> Match:
+    return lambda o: (get(o) == v) != negate

@@ -6,10 +6,11 @@ import asyncio
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -28,6 +29,8 @@ _RES = re.compile(
     r"^/(?:api/(?P<cv>v1)|apis/(?P<g>[^/]+)/(?P<v>[^/]+))"
     r"(?:/namespaces/(?P<ns>[^/]+))?/(?P<plural>[^/]+)(?:/(?P<name>[^/]+))?(?:/(?P<sub>status))?$"
 )
+USER = web.RequestKey("user", str)
+FAULT: web.RequestKey[Any] = web.RequestKey("fault", object)
 VERB = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
@@ -52,7 +55,8 @@ class SimServer:
     """An aiohttp API server bound to 127.0.0.1 on its own loop; `store`, `faults`, `policy` are shared."""
 
     def __init__(self, registry: Registry, store: Store, *, token: str, bookmark_interval: float = 60.0,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context
         self.registry, self.store = registry, store
         self.faults = Faults()
         self.policy = Policy()
@@ -72,7 +76,8 @@ class SimServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start_thread(self) -> None:
@@ -104,7 +109,7 @@ class SimServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        self._site = web.SockSite(self._runner, sock)  # type: ignore[assignment]
+        self._site = web.SockSite(self._runner, sock, ssl_context=self.ssl_context)  # type: ignore[assignment]
         await self._site.start()  # type: ignore[union-attr]
 
     async def _shutdown(self) -> None:
@@ -151,6 +156,8 @@ class SimServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         watch = request.query.get("watch") in ("true", "1")
+        entry = Request(time.time(), request.method, request.path, request.query_string, "-", 0, watch)
+        self.requests.append(entry)  # logged when it arrives; status filled in when answered
         user = "-"
         try:
             if self.faults.latency:
@@ -167,9 +174,9 @@ class SimServer:
                 raise ApiError(fault.status, "injected fault" if fault.status != 429 else
                                "Too many requests, please try again later.", headers=headers,
                                details={"retryAfterSeconds": fault.retry_after} if fault.retry_after else None)
-            request["user"] = user
-            request["fault"] = fault
-            resp = await handler(request)
+            request[USER] = user
+            request[FAULT] = fault
+            resp = cast(web.StreamResponse, await handler(request))
         except ApiError as e:
             resp = respond(e.status(), e.code)
             for k, v in e.headers.items():
@@ -177,8 +184,7 @@ class SimServer:
         except web.HTTPRequestEntityTooLarge:
             e2 = ApiError(413, f"Request entity too large: limit is {MAX_BODY}")
             resp = respond(e2.status(), 413)
-        self.requests.append(Request(time.time(), request.method, request.path, request.query_string, user,
-                                     resp.status, watch))
+        entry.user, entry.status = user, resp.status
         return resp
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
@@ -225,7 +231,7 @@ class SimServer:
         return None
 
     def _authorize(self, request: web.Request, d: ResourceDef, verb: str, ns: str | None, name: str) -> None:
-        user = request["user"]
+        user = request[USER]
         if not self.policy.allowed(user, verb, d.group, d.plural, ns or ""):
             raise ApiError(403, forbidden_message(user, verb, d.group, d.plural, ns or "", name),
                            details={"name": name, "group": d.group, "kind": d.plural} if name else
@@ -238,7 +244,7 @@ class SimServer:
         if d.virtual:
             if method != "POST":
                 raise ApiError(405, f"{method} is not supported", reason="MethodNotAllowed")
-            return respond(self._review(request["user"], d, await read_body(request)), 201)
+            return respond(self._review(request[USER], d, await read_body(request)), 201)
         if method == "GET" and not name:
             verb = "watch" if watch else "list"
         elif method == "DELETE" and not name:
@@ -251,7 +257,7 @@ class SimServer:
             if name:
                 return await crud.get(request, d, ns, name)
             if watch:
-                fault = request.get("fault")
+                fault = request.get(FAULT)
                 if fault is not None:  # an in-band ERROR event (410, 429, 500) on a 200 watch
                     err = ApiError(fault.status, "injected fault", reason="Expired" if fault.status == 410
                                    else None, details={"retryAfterSeconds": fault.retry_after}
@@ -263,7 +269,7 @@ class SimServer:
                     return resp
                 as_table = "as=Table" in request.headers.get("Accept", "")
                 return await WatchStream(self, request, d, ns, as_table).run()
-            return await crud.list(request, d, ns)
+            return await crud.list_(request, d, ns)
         drop = method in ("POST", "PUT", "PATCH") and self.faults.take("drop_responses")
         if method == "POST" and not name:
             resp = await crud.create(request, d, ns)

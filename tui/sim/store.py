@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import threading
 import time
@@ -19,7 +20,7 @@ from tui.sim.resources import Reader, Registry, ResourceDef
 
 Obj = dict[str, Any]
 _enc = msgspec.json.Encoder()
-_dec = msgspec.json.Decoder()
+_dec: msgspec.json.Decoder[dict[str, Any]] = msgspec.json.Decoder(dict[str, Any])
 ALPHANUM = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -84,7 +85,7 @@ class Store(Reader):
     def list(self, key: str, namespace: str | None = None) -> list[Obj]:
         return [_dec.decode(e.raw) for e in self.entries(key, namespace)]
 
-    def entries(self, key: str, namespace: str | None = None) -> list[Entry]:
+    def entries(self, key: str, namespace: str | None = None) -> builtins.list[Entry]:
         """Stored entries (do not mutate `obj`), sorted by namespace and name like the apiserver."""
         with self._lock:
             items = self._objects.get(key, {})
@@ -106,7 +107,7 @@ class Store(Reader):
                 for e in items.values()
             }
 
-    def changes_since(self, key: str, rv: int) -> list[Change]:
+    def changes_since(self, key: str, rv: int) -> builtins.list[Change]:
         """Logged changes of `key` after `rv`; raises 410 Expired if `rv` is older than the window."""
         with self._lock:
             self._trim()
