@@ -1,0 +1,1 @@
+"""Tests of the pure data layer: projections, kinds, relations, display helpers."""
