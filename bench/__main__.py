@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-NAMES = {"sim": "bench.sim_server"}
+NAMES = {"sim": "bench.sim_server", "kube": "bench.kube_sync"}
 
 
 def main() -> int:

@@ -48,7 +48,8 @@ class Request:
 
     @property
     def mutating(self) -> bool:
-        return self.method in ("POST", "PUT", "PATCH", "DELETE") and not self.path.startswith("/_sim")
+        reviews = self.path.startswith("/apis/authorization.k8s.io/")  # SSAR/SSRR change nothing
+        return self.method in ("POST", "PUT", "PATCH", "DELETE") and not self.path.startswith("/_sim") and not reviews
 
 
 class SimServer:
