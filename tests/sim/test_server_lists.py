@@ -66,7 +66,7 @@ def test_label_and_field_selectors(sim: SimCluster) -> None:
     assert names(sim, "labelSelector=!i") == ["plain"]
     assert names(sim, "fieldSelector=metadata.name%3Ds003") == ["s003"]
     assert names(sim, "fieldSelector=metadata.namespace%3Ddefault,metadata.name!%3Ds003")[:2] == ["plain", "s000"]
-    status, body, _ = call(sim, "GET", f"{VS}?fieldSelector=spec.x%3D1")
+    status, _body, _ = call(sim, "GET", f"{VS}?fieldSelector=spec.x%3D1")
     assert status == 400
 
 
