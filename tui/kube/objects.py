@@ -209,12 +209,21 @@ class Memory(_S, frozen=True):
     size: Interned = _E
 
 
+class Provisioning(_S, frozen=True):
+    """`spec.provisioning`: only the Secret references (inline user data is never decoded)."""
+
+    type: Interned = _E
+    user_data_ref: ObjectRef | None = None
+    sysprep_ref: ObjectRef | None = None
+
+
 class VMSpec(_S, frozen=True):
     run_policy: Interned = _E
     block_device_refs: tuple[BlockDeviceRef, ...] = ()
     virtual_machine_ip_address_name: str = msgspec.field(default="", name="virtualMachineIPAddressName")
     cpu: CPU = CPU()
     memory: Memory = Memory()
+    provisioning: Provisioning | None = None
 
 
 class VMBlockDevice(_S, frozen=True):
