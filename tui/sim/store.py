@@ -189,8 +189,8 @@ class Store(Reader):
             if dry_run:
                 meta["resourceVersion"] = str(self.rv)
                 return obj
-            self._commit(d, ns, name, obj, "ADDED", None)
-            return obj
+            # a copy: the stored dict is shared with lists and watches and must never be mutated by callers
+            return _dec.decode(self._commit(d, ns, name, obj, "ADDED", None).raw)
 
     def update(self, d: ResourceDef, obj: Obj, *, status: bool = False, dry_run: bool = False,
                check_rv: bool = True) -> Obj:
@@ -223,8 +223,7 @@ class Store(Reader):
             if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
                 self._remove(d, ns, name, new)
                 return new
-            self._commit(d, ns, name, new, "MODIFIED", cur)
-            return new
+            return _dec.decode(self._commit(d, ns, name, new, "MODIFIED", cur).raw)
 
     def delete(self, d: ResourceDef, namespace: str | None, name: str, *, uid: str | None = None,
                rv: str | None = None, propagation: str = "Background", dry_run: bool = False) -> Obj:
@@ -278,7 +277,7 @@ class Store(Reader):
         for owner in obj["metadata"].get("ownerReferences") or []:
             self._finish_foreground(owner.get("uid", ""))
 
-    def _commit(self, d: ResourceDef, ns: str, name: str, obj: Obj, kind: str, old: Entry | None) -> None:
+    def _commit(self, d: ResourceDef, ns: str, name: str, obj: Obj, kind: str, old: Entry | None) -> Entry:
         self.rv += 1
         obj["metadata"]["resourceVersion"] = str(self.rv)
         entry = Entry(obj, _enc.encode(obj))
@@ -286,6 +285,7 @@ class Store(Reader):
         self._index_owners(d.key, ns, name, old.obj if old else None, obj)
         self._by_uid[obj["metadata"]["uid"]] = (d.key, ns, name)
         self._emit(Change(self.rv, kind, d.key, ns, entry, old, time.monotonic()))
+        return entry
 
     def _emit(self, change: Change) -> None:
         self._log.append(change)

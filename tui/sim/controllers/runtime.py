@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tui.sim.controllers.index import Index
 from tui.sim.store import Change, now_iso
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ class Runtime:
     _timers: list[asyncio.TimerHandle] = field(default_factory=list)
     loop: asyncio.AbstractEventLoop | None = None
     errors: list[str] = field(default_factory=list)
+    index: Index | None = None
+    hold_snapshots: bool = False  # stall the simulated CSI driver (scenarios, tests)
 
     @property
     def generation(self) -> str:
@@ -72,6 +76,15 @@ class Runtime:
         if not self.served(kind):
             return []
         return self.cluster.list(kind, namespace)
+
+    def scan(self, kind: str, namespace: str | None = None) -> builtins.list[Obj]:
+        """Stored objects of `kind` (one namespace or all) WITHOUT copying: read them, never mutate them."""
+        d = self.cluster.registry.find_kind(kind)
+        if d is None:
+            return []
+        if self.index is None:
+            return [e.obj for e in self.cluster.store.entries(d.key, namespace)]
+        return self.index.objects(d.key, namespace if d.namespaced else "")
 
     def create(self, obj: Obj) -> Obj:
         d = self.cluster.registry.find_kind(obj["kind"])
@@ -212,11 +225,12 @@ class Runtime:
                     self.errors.append(f"{ctrl.kind} {ns}/{name}: {e!r}")
                 await asyncio.sleep(0)
 
-    def start(self, controllers: list[Controller]) -> None:
+    def start(self, controllers: builtins.list[Controller]) -> None:
         """Register controllers, hook the store, and reconcile everything that exists."""
         self.loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self.controllers = controllers
+        self.index = Index.attach(self.cluster.store)
         self.cluster.store.on_change.append(self.on_change)
         self._task = self.loop.create_task(self._work())
         for ctrl in controllers:
@@ -227,6 +241,8 @@ class Runtime:
     def stop(self) -> None:
         if self.on_change in self.cluster.store.on_change:
             self.cluster.store.on_change.remove(self.on_change)
+        if self.index is not None:
+            self.index.detach()
         for t in self._timers:
             t.cancel()
         if self._task is not None:
