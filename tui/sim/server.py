@@ -192,6 +192,8 @@ class SimServer:
         path = request.path.rstrip("/") or "/"
         if path.startswith("/_sim/"):
             return await self._admin(request, path)
+        if request.method == "GET" and path == "/openapi/v2":
+            return self._openapi_v2(request)
         if request.method == "GET":
             doc = self._discovery(path)
             if doc is not None:
@@ -205,6 +207,15 @@ class SimServer:
         if d is None:
             raise ApiError(404, "the server could not find the requested resource", details={})
         return await self._resource(request, d, m["ns"], m["name"], m["sub"] == "status")
+
+    @staticmethod
+    def _openapi_v2(request: web.Request) -> web.Response:
+        """Served kinds are described in OpenAPI v3 (with fieldValidation, so clients validate on the
+        server); v2 is an empty document: as protobuf (kubectl) zero bytes, as JSON an empty swagger."""
+        if "protobuf" in request.headers.get("Accept", ""):
+            return web.Response(body=b"", content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+        return respond({"swagger": "2.0", "info": {"title": "Kubernetes", "version": discovery.K8S_VERSION[
+            "gitVersion"]}, "paths": {}, "definitions": {}})
 
     def _discovery(self, path: str) -> Obj | None:
         reg = self.registry
