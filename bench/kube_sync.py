@@ -111,21 +111,33 @@ def main(argv: list[str]) -> int:
                 p = subprocess.run([sys.executable, "-c", CHILD, str(sp.kubeconfig), str(n), ",".join(KINDS)],
                                    capture_output=True, text=True, check=True)
                 runs.append(json.loads(p.stdout.strip().splitlines()[-1]))
+            vm_only = []
+            for _ in range(3):
+                p = subprocess.run([sys.executable, "-c", CHILD, str(sp.kubeconfig), str(n), "vm"],
+                                   capture_output=True, text=True, check=True)
+                vm_only.append(json.loads(p.stdout.strip().splitlines()[-1]))
             kc = {k: kubectl(sp.kubeconfig, "virtualmachines") for k in ("default",)}
             kc["chunk0"] = kubectl(sp.kubeconfig, "virtualmachines", "--chunk-size=0")
             sync = [r["synced_s"] for r in runs]
             out[str(n)] = {"runs": runs, "sync_median_s": statistics.median(sync),
-                           "objects": runs[0]["objects"], "mb_per_1k": runs[0]["rss_delta_mb"] / (n / 1000),
-                           "kubectl_vms": kc}
+                           "objects": runs[0]["objects"], "vm_only": vm_only,
+                           "vm_sync_median_s": statistics.median(r["synced_s"] for r in vm_only),
+                           "vm_first_median_s": statistics.median(r["first_rows_s"] for r in vm_only),
+                           "vms": vm_only[0]["objects"], "kubectl_vms": kc}
     print(f"decode: {out['decode']['mb_per_s']:.0f} MB/s on {out['decode']['mb']:.0f} MB of VM JSON")
-    for key, row in out.items():
-        if key == "decode":
-            continue
+    sizes = [k for k in out if k != "decode"]
+    for key in sizes:
+        row = out[key]
         kc = row["kubectl_vms"]
-        print(f"{key:>6} objects: dvpsnap sync {row['sync_median_s']:.2f} s (4 kinds, {row['objects']} objects), "
-              f"RSS +{row['runs'][0]['rss_delta_mb']:.0f} MB = {row['mb_per_1k']:.2f} MB/1k; "
-              f"kubectl get vm -A {kc['default'].get('wall_s', float('nan')):.2f} s, "
-              f"--chunk-size=0 {kc['chunk0'].get('wall_s', float('nan')):.2f} s")
+        print(f"cluster of {key} objects: {row['vms']} VMs: dvpsnap first rows {row['vm_first_median_s']:.3f} s, "
+              f"synced {row['vm_sync_median_s']:.3f} s | kubectl get vm -A {kc['default'].get('wall_s', 0):.3f} s, "
+              f"--chunk-size=0 {kc['chunk0'].get('wall_s', 0):.3f} s | 4 kinds ({row['objects']} objects) synced "
+              f"{row['sync_median_s']:.3f} s, RSS +{row['runs'][0]['rss_delta_mb']:.0f} MB")
+    if len(sizes) >= 2:
+        a, b = out[sizes[0]]["runs"][0], out[sizes[-1]]["runs"][0]
+        slope = (b["rss_delta_mb"] - a["rss_delta_mb"]) / ((b["objects"] - a["objects"]) / 1000)
+        out["mb_per_1k_slope"] = slope
+        print(f"memory: {slope:.2f} MB per 1,000 objects (RSS slope between the two sizes; target <= 2)")
     res = Path(__file__).parent / "results"
     res.mkdir(exist_ok=True)
     (res / "kube.json").write_text(json.dumps(out, indent=2))
