@@ -166,6 +166,7 @@ class KubeClient:
         )
         loader.load_and_set(cfg)
         cfg.retries = False  # no hidden retry loops: the reflector and the write path decide
+        cfg.connection_pool_maxsize = 32  # one connection per open watch (~15) plus reads and writes
         self.context = loader.current_context["name"]
         ctx = loader.current_context.get("context") or {}
         self.namespace: str | None = ctx.get("namespace")
