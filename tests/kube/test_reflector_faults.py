@@ -256,20 +256,39 @@ def test_f11_forbidden_cluster_wide_list_reports_denied(sim: SimCluster, client:
     assert len(sim.requests) == before
 
 
-def test_f15_event_storm_final_state_exact(sim: SimCluster, client: KubeClient,
-                                           reflectors: list[Reflector]) -> None:
+def test_f15_event_storm_final_state_exact_and_memory_flat(sim: SimCluster, client: KubeClient,
+                                                           reflectors: list[Reflector]) -> None:
+    import tracemalloc
+
     for i in range(100):
         sim.apply(vs(f"s{i:03d}"))
     cache = Cache()
     r = start(client, cache)
     reflectors.append(r)
-    wait_for(lambda: r.watch_count == 1)
-    for round_ in range(20):
+    wait_for(lambda: r.watch_count == 1 and converged(sim, cache))
+    cache.drain()
+
+    def storm(round_: int) -> None:
         for i in range(100):
             sim.apply({**vs(f"s{i:03d}"), "metadata": {"name": f"s{i:03d}", "namespace": "default",
                                                        "labels": {"round": str(round_)}}})
+
+    storm(0)
     wait_for(lambda: converged(sim, cache), timeout=30)
-    assert cache.pending() <= 2 * 100  # the feed is coalesced by UID
+    cache.drain()
+    tracemalloc.start()
+    only_client = [tracemalloc.Filter(True, "*/tui/kube/*")]  # the simulator shares this process
+    before = tracemalloc.take_snapshot().filter_traces(only_client)
+    for round_ in range(1, 20):
+        storm(round_)
+    wait_for(lambda: converged(sim, cache), timeout=30)
+    assert cache.pending() <= 100  # the feed is coalesced by UID: never more than one entry per object
+    cache.drain()
+    after = tracemalloc.take_snapshot().filter_traces(only_client)
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    tracemalloc.stop()
+    assert cache.count("vs") == 100
+    assert 0 < grown < 1_000_000, f"{grown} bytes retained after 1,900 events on 100 objects"
 
 
 def test_f16_stop_with_an_open_watch_returns_quickly(sim: SimCluster, client: KubeClient) -> None:
