@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-NAMES = {"sim": "bench.sim_server", "kube": "bench.kube_sync"}
+NAMES = {"sim": "bench.sim_server", "kube": "bench.kube_sync", "ui": "bench.ui_pty", "faults": "bench.faults",
+         "screenshots": "bench.screenshots"}
 
 
 def main() -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 GENERATIONS = ("seed", "cse", "v1.8", "v1.10")
 
@@ -26,19 +29,28 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dvpsnap",
         description="Terminal UI for DVP snapshots, restores and clones.",
+        epilog="Settings (theme, keymap, per-context read-only and namespaces) are read from "
+               "$XDG_CONFIG_HOME/dvpsnap/config.toml and reloaded when it changes: see `dvpsnap config path`, "
+               "`dvpsnap config check`, `dvpsnap keys`.",
     )
     p.add_argument("--demo", action="store_true", help="start the embedded simulated DVP cluster and watch it")
     p.add_argument("--generation", choices=GENERATIONS, default="v1.10", help="API generation for --demo")
     p.add_argument("--objects", type=int, default=0, help="with --demo: a generated cluster of N objects")
     p.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--context", help="kubeconfig context to use (default: the current context)")
-    p.add_argument("-n", "--namespace", help="namespace to watch (default: the context's namespace)")
+    p.add_argument("-n", "--namespace",
+                   help="namespace to watch (default: the config's namespaces for the context, else its namespace)")
     p.add_argument("-A", "--all-namespaces", action="store_true", help="watch every namespace")
-    p.add_argument("--readonly", action="store_true", help="block every write (one guard in the write path)")
-    p.add_argument("--no-mouse", action="store_true", help="do not enable mouse tracking")
-    p.add_argument("--low-bandwidth", action="store_true", help="fewer frames per second, minimal styles")
-    sub = p.add_subparsers(dest="command")
+    p.add_argument("--readonly", action="store_true",
+                   help="block every write in every context (per context: read_only in config.toml)")
+    p.add_argument("--no-mouse", action="store_true", help="do not enable mouse tracking (config: mouse = false)")
+    p.add_argument("--low-bandwidth", action="store_true",
+                   help="fewer frames per second, minimal styles (config: low_bandwidth = true)")
+    sub = p.add_subparsers(dest="command", metavar="{sim,config,keys}")
     sim_parser(sub)
+    from tui import cli
+
+    cli.add_parsers(sub)
     return p
 
 
@@ -60,17 +72,84 @@ def run_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_ui(args: argparse.Namespace) -> int:
+    """The live UI on the current kubeconfig context, or (--demo) on an embedded simulated cluster."""
+    from tui.config import load as load_settings
+
+    os.umask(0o077)  # temp files the kubeconfig loader writes (client certs) stay private
+    settings, problems = load_settings()
+    for problem in problems:
+        print(f"dvpsnap: config: {problem}", file=sys.stderr)
+    low_bandwidth = args.low_bandwidth or settings.low_bandwidth
+    _log_to_file()
+    if low_bandwidth:  # before Textual is imported: it reads these once
+        os.environ["TEXTUAL_FPS"] = "10"
+        os.environ["TEXTUAL_ANIMATIONS"] = "none"
+    sim = None
+    kubeconfig, context = args.kubeconfig, args.context
+    if args.demo:
+        from tui.sim.cluster import SimCluster
+
+        sim = SimCluster(args.generation, scenario="big" if args.objects else "demo", objects=args.objects)
+        sim.start()
+        kubeconfig, context = sim.kubeconfig_path, None
+    from tui.app import DvpApp
+    from tui.live import Options
+
+    options = Options(kubeconfig=kubeconfig, context=context, namespace=args.namespace,
+                      all_namespaces=args.all_namespaces or (args.demo and not args.namespace),
+                      readonly=args.readonly, low_bandwidth=low_bandwidth,
+                      mouse=settings.mouse and not (args.no_mouse or low_bandwidth), ascii_only=not _utf8(),
+                      settings=settings, problems=tuple(problems), watch=True)
+    app = DvpApp(options)
+    _exit_on_hangup(app)
+    try:
+        app.run(mouse=options.mouse)
+    finally:
+        if sim is not None:
+            sim.stop()
+    return app.return_code or 0
+
+
+def _log_to_file() -> None:
+    """Warnings go to $XDG_STATE_HOME/dvpsnap/dvpsnap.log: nothing may write to the terminal the UI owns."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "dvpsnap"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(base / "dvpsnap.log", encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+
+
+def _utf8() -> bool:
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return encoding.startswith("utf8")
+
+
+def _exit_on_hangup(app: Any) -> None:
+    """SIGHUP/SIGTERM (the terminal or SSH session went away): leave within 2 s, whatever happens."""
+
+    def hangup(signum: int, frame: object) -> None:
+        threading.Timer(1.5, os._exit, args=(128 + signum,)).start()
+        loop = getattr(app, "_loop", None)
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(app.exit)
+
+    signal.signal(signal.SIGHUP, hangup)
+    signal.signal(signal.SIGTERM, hangup)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "sim":
         return run_sim(args)
-    if args.demo:
-        ns = argparse.Namespace(port=0, kubeconfig_out=None, generation=args.generation,
-                                scenario="big" if args.objects else "demo", objects=args.objects, speed=1.0,
-                                bookmark_interval=60.0)
-        return run_sim(ns)
-    print("dvpsnap: the UI is not built yet; try `dvpsnap --demo` or `dvpsnap sim`", file=sys.stderr)
-    return 2
+    if args.command in ("config", "keys"):
+        from tui import cli
+
+        return cli.run(args)
+    return run_ui(args)
 
 
 if __name__ == "__main__":

@@ -39,22 +39,27 @@ class Problem:
 
 @dataclass(frozen=True)
 class Settings:
-    theme: str = "textual-dark"
+    theme: str = "dvpsnap"
     keymap: str = "default"
     keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     mouse: bool = True
     low_bandwidth: bool = False
-    stuck_after_seconds: int = 1800
+    stuck_after_seconds: int = 600  # the same as tui.kube.hygiene.STUCK_AFTER
     journal: str = ""
     contexts: tuple[ContextRule, ...] = ()
     source: str = ""
 
     def read_only_for(self, context: str) -> bool:
         """The first matching context rule with read_only set decides; default: writable."""
+        rule = self.read_only_rule(context)
+        return rule is not None and bool(rule.read_only)
+
+    def read_only_rule(self, context: str) -> ContextRule | None:
+        """The context rule that decides read-only for `context` (None: no rule sets it)."""
         for rule in self.contexts:
             if rule.read_only is not None and fnmatch.fnmatchcase(context, rule.match):
-                return rule.read_only
-        return False
+                return rule
+        return None
 
     def namespaces_for(self, context: str) -> tuple[str, ...] | None:
         for rule in self.contexts:
@@ -75,6 +80,11 @@ class Settings:
         }
 
 
+def config_dir() -> Path:
+    """The directory of config.toml, keymap.toml and themes/*.toml."""
+    return config_path().parent
+
+
 def config_path() -> Path:
     """`$DVPSNAP_CONFIG`, else `$XDG_CONFIG_HOME/dvpsnap/config.toml` (default ~/.config)."""
     explicit = os.environ.get("DVPSNAP_CONFIG")
@@ -84,7 +94,15 @@ def config_path() -> Path:
     return Path(base) / "dvpsnap" / "config.toml"
 
 
-def _line_of(text: str, key: str, table: str | None = None, nth: int = 0) -> int:
+def source_text(source: str) -> str:
+    """The text of a config file ("" when there is none or it cannot be read)."""
+    try:
+        return Path(source).read_text(encoding="utf-8") if source else ""
+    except OSError:
+        return ""
+
+
+def line_of(text: str, key: str, table: str | None = None, nth: int = 0) -> int:
     """Best-effort line of `key` (inside `[table]`, or the nth `[[table]]`)."""
     lines = text.splitlines()
     start = 0
@@ -133,7 +151,7 @@ def parse(text: str, file: str = "config.toml", known_themes: tuple[str, ...] = 
     s = Settings(source=file)
 
     def bad(key: str, msg: str, table: str | None = None, nth: int = 0) -> None:
-        problems.append(Problem(file, _line_of(text, key, table, nth), msg))
+        problems.append(Problem(file, line_of(text, key, table, nth), msg))
 
     for key in data:
         if key not in TOP:

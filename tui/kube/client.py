@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -76,12 +77,58 @@ def list_contexts(paths: list[Path]) -> tuple[list[Context], str | None]:
     from kubernetes.config.kube_config import KubeConfigMerger
 
     merger = KubeConfigMerger(os.pathsep.join(str(p) for p in paths))
-    cfg = merger.config
+    cfg = _plain(merger.config) or {}  # the merger wraps the file's dicts in ConfigNodes
     out = []
     for c in cfg.get("contexts") or []:
+        c = _plain(c)
         ctx = c.get("context") or {}
         out.append(Context(c.get("name", ""), ctx.get("cluster", ""), ctx.get("user", ""), ctx.get("namespace")))
     return out, cfg.get("current-context")
+
+
+def _plain(node: Any) -> Any:
+    return getattr(node, "value", node)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the kubeconfig says about one context, as digests (never a credential itself): `where` covers the
+    context, its cluster (server, CA, TLS) and the user's other credentials; `token` only the bearer token."""
+
+    server: str
+    where: str
+    token: str
+
+
+def fingerprint(paths: list[Path], context: str) -> Fingerprint | None:
+    """The context's fingerprint (None: no such context). A token rotation changes only `token`."""
+    from kubernetes.config.kube_config import KubeConfigMerger
+
+    return _fingerprint(KubeConfigMerger(os.pathsep.join(str(p) for p in paths)).config, context)
+
+
+def _fingerprint(cfg: Any, context: str) -> Fingerprint | None:
+    if cfg is None:
+        return None
+
+    def find(item: str, name: Any) -> dict[str, Any]:
+        for node in _plain(cfg).get(item) or []:
+            value = _plain(node)
+            if isinstance(value, dict) and value.get("name") == name:
+                return value
+        return {}
+
+    ctx = find("contexts", context).get("context") or {}
+    if not ctx:
+        return None
+    cluster = find("clusters", ctx.get("cluster")).get("cluster") or {}
+    user = dict(find("users", ctx.get("user")).get("user") or {})
+    token = str(user.pop("token", ""))
+
+    def digest(value: Any) -> str:
+        return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+    return Fingerprint(str(cluster.get("server", "")), digest([ctx, cluster, user]), digest(token))
 
 
 class Response:
@@ -173,6 +220,8 @@ class KubeClient:
         self.user: str = ctx.get("user", "")
         self.cluster: str = ctx.get("cluster", "")
         self.server: str = cfg.host
+        self.fingerprint = _fingerprint(merger.config, self.context)
+        """What the kubeconfig said about this context when the credentials were (re)loaded."""
         self._api = client.ApiClient(cfg)
         self._lock = threading.Lock()
         self._auth_lock = threading.Lock()
@@ -210,20 +259,22 @@ class KubeClient:
             raise ApiError(resp.status, data, resp.headers)
         return resp
 
-    def reauthenticate(self) -> None:
+    def reauthenticate(self, *, force: bool = False) -> None:
         """After a 401: reload the kubeconfig credentials once (exec plugins run again), coalesced
-        across threads so that many reflectors cause one refresh."""
+        across threads so that many reflectors cause one refresh; `force` (the kubeconfig file changed)
+        reloads even right after another refresh. Open watches keep going: nothing is relisted."""
         from kubernetes import config
 
         with self._auth_lock:
-            if time.monotonic() - self._auth_at < 2.0:
+            if not force and time.monotonic() - self._auth_at < 2.0:
                 return
             self._auth_at = time.monotonic()
+            merged = self._merger_config()
             loader = config.kube_config.KubeConfigLoader(
-                config_dict=self._merger_config(), config_base_path=None, config_persister=None,
-                active_context=self.context,
+                config_dict=merged, config_base_path=None, config_persister=None, active_context=self.context,
             )
             loader.load_and_set(self._api.configuration)
+            self.fingerprint = _fingerprint(merged, self.context)
 
     def _merger_config(self) -> Any:
         from kubernetes.config.kube_config import KubeConfigMerger

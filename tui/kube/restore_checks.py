@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from tui.kube.capabilities import Capabilities
 from tui.kube.contents import Payload, snapshot_items, stored_address
@@ -190,10 +190,16 @@ def _side_effects(view: View, caps: Capabilities, snap: VirtualMachineSnapshot, 
 
 def restore_as_copy_rules(view: View, caps: Capabilities, snapshot: VirtualMachineSnapshot) -> list[RenameRule]:
     """"Restore as copy": free `-copy` names for the VM, every disk, every VMBDA and the stored VMIP."""
+    return copy_rules(view, caps, snapshot.namespace, snapshot_items(view, snapshot)[0])
+
+
+def copy_rules(view: View, caps: Capabilities, namespace: str, items: Sequence[Item],
+               kinds: Collection[str] = (VM, VD, VMBDA, VMIP)) -> list[RenameRule]:
+    """Free `-copy`, `-copy-2`, … names (within the kind's name limit) for the items of `kinds`."""
     limit = {VM: VM_NAME_MAX, VD: rules_for(caps).disk_name_max}
     out = []
-    for it in snapshot_items(view, snapshot)[0]:
-        if it.kind in (VM, VD, VMBDA, VMIP):
-            taken = {o.name for o in view.all(LIVE[it.kind], snapshot.namespace)} | {it.name}
+    for it in items:
+        if it.kind in kinds:
+            taken = {o.name for o in view.all(LIVE[it.kind], namespace)} | {it.name}
             out.append(RenameRule(it.kind, it.name, non_conflicting(it.name, taken, limit.get(it.kind, 253))))
     return out

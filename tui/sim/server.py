@@ -163,7 +163,7 @@ class SimServer:
         try:
             if self.faults.latency:
                 await asyncio.sleep(self.faults.latency)
-            if self.faults.stalled:
+            if self.faults.stalled and not request.path.startswith("/_sim/"):  # the admin stays reachable
                 while not await asyncio.to_thread(self.faults.wait_unstalled, 0.5):
                     pass
             user = self.policy.authenticate(request.headers.get("Authorization")) or ""
@@ -332,4 +332,26 @@ class SimServer:
             return respond({"ok": True, "result": result})
         if path == "/_sim/requests":
             return respond({"requests": [r.__dict__ for r in self.requests[-1000:]]})
+        if path == "/_sim/stamp" and request.method == "POST":
+            try:
+                return respond({"times": await self._stamp(await read_body(request))})
+            except (KeyError, TypeError, ValueError) as e:
+                raise ApiError(400, f"bad stamp request: {e}") from e
         raise ApiError(404, "the server could not find the requested resource")
+
+    async def _stamp(self, body: Obj) -> list[float]:
+        """Benchmarks: merge `status` into each of `items` ([namespace, name, status]) at `rate` writes/s, as a
+        controller would; returns each write's CLOCK_MONOTONIC time (the event's emission)."""
+        d = self.registry.find_kind(body["kind"])
+        if d is None:
+            raise KeyError(body["kind"])
+        start, rate = time.monotonic(), float(body.get("rate") or 1000)
+        times: list[float] = []
+        for i, (ns, name, status) in enumerate(body["items"]):
+            await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+            obj = self.store.get(d.key, ns, name)
+            if obj is not None:
+                obj["status"] = {**(obj.get("status") or {}), **status}
+                self.store.update(d, obj, status=True, check_rv=False)
+            times.append(time.monotonic())
+        return times

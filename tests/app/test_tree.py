@@ -1,0 +1,98 @@
+"""The lineage tree follows the simulator live (no keypress) and keeps the cursor on its object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.app.helpers import make_app, ready, screen_text, until
+from tests.app.objects import vd, vdsnapshot, vm
+from tui.screens.tree import TreeScreen
+from widgets.live_tree import LiveTree
+
+Data = dict[str, dict[str, Any]]
+
+
+def uid(obj: dict[str, Any]) -> str:
+    return str(obj["metadata"]["uid"])
+
+
+def label(tree: LiveTree, key: str) -> str:
+    node = tree.node(key)
+    assert node is not None, key
+    return node.label if isinstance(node.label, str) else node.label.plain
+
+
+async def test_tree_shows_the_lineage_with_flags_and_messages(sim: Any, data: Data) -> None:
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        tree = app.screen.query_one(LiveTree)
+        await until(pilot, lambda: tree.node(uid(data["old-disk-snap"])) is not None)
+        web, root, data_disk = uid(data["web-01"]), uid(data["web-01-root"]), uid(data["web-01-data"])
+        assert "Running" in label(tree, web) and "agent" in label(tree, web)
+        assert tree.node(root).parent == f"{web}/disks"  # type: ignore[union-attr]
+        assert "spec" in label(tree, root)
+        assert "hot-plugged via web-01-data-attach" in label(tree, data_disk)
+        snap = uid(data["web-01-before-upgrade"])
+        assert "2/2 disks ready" in label(tree, snap) and "consistent" in label(tree, snap)
+        children = tree.child_keys(snap)
+        assert children == [uid(data["web-01-root-bu"]), uid(data["web-01-data-bu"])]
+        ref = f"{uid(data['web-01-root-bu'])}@{root}"  # the same snapshot, de-emphasised under its disk
+        assert label(tree, ref).startswith("↳ DiskSnapshot web-01-root-bu")
+        manual = label(tree, uid(data["db-01-root-manual"]))
+        assert "InProgress" in manual and "Waiting for the filesystem to be frozen" in manual
+        assert "not guaranteed" in label(tree, uid(data["old-disk-snap"]))
+        text = screen_text(app)
+        assert "Unattached disks" in text and "Orphaned snapshots" in text
+        assert "dev-01" not in text  # namespace dev is not in scope
+        tree.collapse_node(root)
+        await pilot.pause()
+        assert "(2 disk snapshots)" in screen_text(app)
+
+
+async def test_tree_follows_creation_phase_change_and_deletion_without_a_key(sim: Any, data: Data) -> None:
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        tree = app.screen.query_one(LiveTree)
+        await until(pilot, lambda: tree.node(uid(data["web-01"])) is not None)
+        created = sim.apply(vdsnapshot("web-01-root-hourly", "web-01-root", phase="InProgress",
+                                       message="Creating the volume snapshot"))
+        key = uid(created)
+        await until(pilot, lambda: tree.node(key) is not None, what="new snapshot in the tree")
+        assert tree.node(key).parent == uid(data["web-01-root"])  # type: ignore[union-attr]
+        assert "Creating the volume snapshot" in label(tree, key)
+        await until(pilot, lambda: "web-01-root-hourly" in screen_text(app))
+        sim.apply(vdsnapshot("web-01-root-hourly", "web-01-root", phase="Ready"))
+        await until(pilot, lambda: "✔ Ready" in label(tree, key), what="phase change")
+        assert "Creating" not in label(tree, key)
+        sim.delete("VirtualDiskSnapshot", "lab", "web-01-root-hourly")
+        await until(pilot, lambda: tree.node(key) is None, what="deletion")
+        assert "web-01-root-hourly" not in screen_text(app)
+
+
+async def test_cursor_stays_on_its_object_while_rows_above_appear_and_vanish(sim: Any, data: Data) -> None:
+    app = make_app(sim)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await ready(pilot)
+        tree = app.screen.query_one(LiveTree)
+        scratch = uid(data["scratch"])
+        await until(pilot, lambda: tree.node(scratch) is not None)
+        tree.move_cursor(scratch)
+        await pilot.pause()
+        row = tree.cursor_index - round(tree.scroll_y)  # type: ignore[operator]
+        sim.apply(vd("aaa-root", vm="aaa"))
+        above = uid(sim.apply(vm("aaa", disks=("aaa-root",))))
+        await until(pilot, lambda: tree.index_of(above) is not None, what="a VM above the cursor")
+        assert tree.index_of(above) < tree.cursor_index  # type: ignore[operator]
+        assert tree.cursor_key == scratch
+        assert tree.cursor_index - round(tree.scroll_y) == row  # type: ignore[operator]
+        sim.delete("VirtualMachine", "lab", "db-01")
+        gone = uid(data["db-01"])
+        await until(pilot, lambda: tree.node(gone) is None, what="a VM above the cursor gone")
+        assert tree.cursor_key == scratch
+        on_screen = tree.cursor_index - round(tree.scroll_y)  # type: ignore[operator]
+        assert "Disk scratch" in screen_text(app).splitlines()[2 + on_screen]
+        await pilot.press("d")
+        await until(pilot, lambda: "Name" in screen_text(app) and "scratch" in screen_text(app))
+        assert not isinstance(app.screen, TreeScreen)

@@ -1,0 +1,219 @@
+"""Lineage-tree nodes: relations.tree() rows → LiveTree nodes with phase, consistency, flags, age, why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from rich.text import Text
+
+from tui.kube import relations
+from tui.kube.display import consistency, disk_flags, human_age, status_badge, vm_flags, why_line
+from tui.kube.objects import (
+    KubeObject,
+    VirtualDisk,
+    VirtualDiskSnapshot,
+    VirtualMachine,
+    VirtualMachineOperation,
+    VirtualMachineSnapshot,
+)
+from widgets.badge import Tone, badge_text
+from widgets.live_tree import Node
+
+TITLES = {"vm": "VM", "vd": "Disk", "vdsnapshot": "DiskSnapshot", "vmsnapshot": "VMSnapshot",
+          "vmop": "VMOP", "vmsop": "VMSOP", "vmrestore": "VMRestore"}
+COUNT_WORDS = {"vd": "disk", "vdsnapshot": "disk snapshot", "vmsnapshot": "VM snapshot", "vm": "VM",
+               "vmop": "operation", "vmsop": "operation", "vmrestore": "operation"}
+WHY_LIMIT = 100
+SEP = "  "
+
+
+def ns_key(namespace: str) -> str:
+    return f"namespace:{namespace}"
+
+
+class LabelMaker:
+    """Builds node labels at one `now`; `ascii_only` swaps glyphs for ASCII."""
+
+    def __init__(self, view: relations.View, now: datetime, ascii_only: bool = False) -> None:
+        self.view, self.now, self.ascii = view, now, ascii_only
+
+    def badge(self, tone: Tone, word: str) -> Text:
+        return badge_text(tone, word, ascii_only=self.ascii)
+
+    def label(self, node: relations.Node) -> Text:
+        if node.kind == "group":
+            return Text(node.label, style="bold", end="")
+        title = TITLES.get(node.kind, node.kind)
+        text = Text(end="")
+        if node.role == "ref":
+            text.append("-> " if self.ascii else "↳ ")
+        text.append(f"{title} ")
+        text.append(node.label, style="bold")
+        if node.payload is None:
+            text.append("  ")
+            word = "missing" if node.presence == "missing" else "unknown (not readable)"
+            text.append_text(self.badge("unknown" if node.presence != "missing" else "warning", word))
+            return text
+        parts = self.extras(node, node.payload)
+        for part in parts:
+            text.append(SEP)
+            text.append_text(part)
+        if node.role == "ref":
+            text.stylize("dim")
+        return text
+
+    def extras(self, node: relations.Node, obj: KubeObject) -> list[Text]:
+        badge = status_badge(obj, self.now)
+        out = [self.badge(badge.tone, badge.word or "—")]
+        if isinstance(obj, VirtualMachine):
+            out += self.vm(obj)
+        elif isinstance(obj, VirtualDisk):
+            out += self.disk(node, obj)
+        elif isinstance(obj, VirtualDiskSnapshot | VirtualMachineSnapshot):
+            out += self.snapshot(obj)
+        elif isinstance(obj, VirtualMachineOperation):
+            mode = obj.spec.restore or obj.spec.clone
+            out.append(Text(f"{obj.spec.type}{'/' + mode.mode if mode is not None and mode.mode else ''}"))
+        age = human_age(obj.metadata.creation_timestamp, self.now)
+        if age:
+            out.append(Text(age, style="dim"))
+        if isinstance(obj, VirtualDiskSnapshot | VirtualMachineSnapshot):
+            out.append(self.required(obj))
+        if badge.tone in ("progress", "warning", "error"):
+            why = why_line(obj)
+            if why is not None and why.text:
+                msg = why.text if len(why.text) <= WHY_LIMIT else why.text[: WHY_LIMIT - 1] + "…"
+                out.append(Text(msg, style="italic"))
+        return out
+
+    def vm(self, vm: VirtualMachine) -> list[Text]:
+        flags, out = vm_flags(vm), []
+        if flags.agent is not None:
+            out.append(self.badge("ok" if flags.agent else "warning", "agent" if flags.agent else "no agent"))
+        if flags.frozen:
+            out.append(self.badge("warning", "frozen"))
+        if flags.snapshotting:
+            out.append(self.badge("progress", "snapshotting"))
+        if flags.maintenance:
+            out.append(self.badge("warning", "maintenance"))
+        if flags.restart_pending:
+            out.append(Text("restart pending"))
+        return out
+
+    def disk(self, node: relations.Node, vd: VirtualDisk) -> list[Text]:
+        out = [Text(vd.status.capacity)] if vd.status.capacity else []
+        if node.role == "hotplug":
+            out.append(Text(f"hot-plugged{' via ' + node.detail if node.detail else ''}", style="bold"))
+        elif node.role == "static" and (node.parent or "").endswith("/disks"):
+            out.append(Text("spec"))
+        flags = disk_flags(vd)
+        if flags.snapshotting:
+            out.append(self.badge("progress", "snapshotting"))
+        if flags.resizing:
+            out.append(self.badge("progress", "resizing"))
+        return out
+
+    def snapshot(self, snap: VirtualDiskSnapshot | VirtualMachineSnapshot) -> list[Text]:
+        c = consistency(snap)
+        out = [self.badge(c.tone, c.word)] if c.word != "—" else []
+        if isinstance(snap, VirtualMachineSnapshot):
+            progress = relations.vmsnapshot_progress(self.view, snap)
+            if progress is not None:
+                out.append(Text(f"{progress[0]}/{progress[1]} disks ready"))
+        return out
+
+    def required(self, snap: VirtualDiskSnapshot | VirtualMachineSnapshot) -> Text:
+        return Text("consistency required" if snap.spec.required_consistency else "consistency optional",
+                    style="dim")
+
+
+Target = tuple[str, str, str]
+"""(kind id, uid, namespace) of the object a node shows."""
+
+
+def build(view: relations.View, namespaces: Iterable[str], now: datetime, *, ascii_only: bool = False,
+          stale: Callable[[str], bool] = lambda kind: False) -> tuple[list[Node], dict[str, Target]]:
+    """Nodes of the lineage tree for each namespace (a root per namespace) in display order, and the
+    object behind each node key."""
+    maker = LabelMaker(view, now, ascii_only)
+    out: list[Node] = []
+    targets: dict[str, Target] = {}
+    for ns in namespaces:
+        rows = relations.tree(view, ns)
+        root = ns_key(ns)
+        parents = {r.key: (r.parent or root) for r in rows}
+        counts = _descendant_counts(rows, parents)
+        out.append(Node(root, None, _ns_label(ns, counts.get(root)), _ns_label(ns, counts.get(root), True),
+                        expanded=True))
+        for r in rows:
+            label = maker.label(r)
+            collapsed = _with_counts(label, counts.get(r.key))
+            out.append(Node(r.key, parents[r.key], label, collapsed, expanded=True, stale=stale(r.kind)))
+            if r.payload is not None:
+                targets[r.key] = (r.payload.KIND, r.payload.uid, r.payload.namespace)
+    return out, targets
+
+
+def prune(nodes: list[Node], match: Callable[[list[str]], bool]) -> list[Node]:
+    """Nodes whose label matches, with their ancestors and descendants (display order kept)."""
+    by_key = {n.key: n for n in nodes}
+    hits = {n.key for n in nodes if match([_plain(n.label)])}
+    keep: set[str] = set()
+    for key in hits:
+        cur: str | None = key
+        while cur is not None and cur not in keep:
+            keep.add(cur)
+            cur = by_key[cur].parent if cur in by_key else None
+    below = set(hits)
+    for n in nodes:  # a parent always comes before its children
+        if n.parent in below:
+            below.add(n.key)
+    return [n for n in nodes if n.key in keep or n.key in below]
+
+
+def _plain(label: str | Text) -> str:
+    return label if isinstance(label, str) else label.plain
+
+
+def _descendant_counts(rows: list[relations.Node], parents: dict[str, str]) -> dict[str, Counter[str]]:
+    """Per node: how many distinct objects of each kind lie below it (a ref row counts its object once)."""
+    seen: dict[str, set[str]] = {}
+    counts: dict[str, Counter[str]] = {}
+    for r in rows:
+        if r.payload is None:
+            continue
+        parent: str | None = parents.get(r.key)
+        while parent is not None:
+            if r.payload.uid not in seen.setdefault(parent, set()):
+                seen[parent].add(r.payload.uid)
+                counts.setdefault(parent, Counter())[r.kind] += 1
+            parent = parents.get(parent)
+    return counts
+
+
+def _summary(counts: Counter[str] | None) -> str:
+    if not counts:
+        return ""
+    merged: Counter[str] = Counter()
+    for kind, n in counts.items():
+        merged[COUNT_WORDS.get(kind, kind)] += n
+    return ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for word, n in merged.items())
+
+
+def _with_counts(label: Text, counts: Counter[str] | None) -> Text:
+    summary = _summary(counts)
+    if not summary:
+        return label
+    out = label.copy()
+    out.append(f"  ({summary})", style="dim")
+    return out
+
+
+def _ns_label(ns: str, counts: Counter[str] | None, collapsed: bool = False) -> Text:
+    text = Text("Namespace ", end="")
+    text.append(ns, style="bold")
+    if collapsed and counts:
+        text.append(f"  ({_summary(counts)})", style="dim")
+    return text
