@@ -100,6 +100,17 @@ async def test_keys_open_exactly_the_paths_the_generation_serves(generation: str
             assert not sim.list(VMOP, NS) and not (generation != "v1.10" and sim.list(VMR, NS))
 
 
+async def test_read_only_mode_removes_the_restore_and_clone_keys() -> None:
+    with w.scene("v1.10") as sim:
+        async with running(sim, readonly=True) as (app, pilot):
+            await select(pilot, sim, "VirtualMachineSnapshot", SNAP)
+            ids = {b.binding.id for b in app.screen.active_bindings.values()}
+            assert "dvp.restore" not in ids and "dvp.clone" not in ids
+            await pilot.press("R", "C")
+            await pilot.pause()
+            assert not isinstance(app.screen, Wizard | PathChooser)
+
+
 # ---- in place: VMOP Restore ----------------------------------------------------------------------
 async def _inplace_wizard(pilot: Any, sim: SimCluster, generation: str) -> Wizard:
     screen = await w.press_on(pilot, sim, "VirtualMachineSnapshot", SNAP, "R")
