@@ -64,14 +64,13 @@ def _load() -> tuple[config.Settings, list[Problem]]:
 def path(everything: bool, out: TextIO) -> int:
     from tui.kube.client import kubeconfig_paths
     from tui.kube.writes import state_dir
-    from tui.themes import themes_dir
 
     file = config.config_path()
     if not everything:
         print(file, file=out)
         return 0
     settings, _ = config.load()
-    rows = [("config", file), ("keymap", keymap.user_file()), ("themes", themes_dir()),
+    rows = [("config", file), ("keymap", keymap.user_file()), ("themes", config.config_dir() / "themes"),
             ("journal", settings.journal or state_dir() / "journal.jsonl"),
             *(("kubeconfig", p) for p in kubeconfig_paths())]
     for label, p in rows:

@@ -94,6 +94,13 @@ def config_path() -> Path:
     return Path(base) / "dvpsnap" / "config.toml"
 
 
+def toml_problem(error: tomllib.TOMLDecodeError, text: str, file: str) -> Problem:
+    """A TOML syntax error at its line ("at end of document" is the last line)."""
+    m = re.search(r"line (\d+)", str(error))
+    line = int(m.group(1)) if m else max(1, len(text.splitlines()))
+    return Problem(file, line, f"not valid TOML: {error}")
+
+
 def source_text(source: str) -> str:
     """The text of a config file ("" when there is none or it cannot be read)."""
     try:
@@ -146,8 +153,7 @@ def parse(text: str, file: str = "config.toml", known_themes: tuple[str, ...] = 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        return Settings(source=file), [Problem(file, int(m.group(1)) if m else 1, f"not valid TOML: {e}")]
+        return Settings(source=file), [toml_problem(e, text, file)]
     s = Settings(source=file)
 
     def bad(key: str, msg: str, table: str | None = None, nth: int = 0) -> None:

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tui.config import PRESETS, Problem, Settings, config_dir, line_of, source_text
+from tui.config import PRESETS, Problem, Settings, config_dir, line_of, source_text, toml_problem
 
 KeyLists = dict[str, list[str]]
 """binding id → keys, first one shown in the footer."""
@@ -76,8 +76,7 @@ def check(text: str, source: str = "keymap", known: Sequence[str] = ()) -> tuple
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        return {}, [Problem(source, int(m.group(1)) if m else 1, f"not valid TOML: {e}")]
+        return {}, [toml_problem(e, text, source)]
     out: KeyLists = {}
     problems: list[Problem] = []
     for scope, table in doc.items():
@@ -151,9 +150,9 @@ def _layer(into: KeyLists, origin: dict[str, Origin], keys: Mapping[str, list[st
         origin[binding_id] = (source, line_of(text, action, scope))
 
 
-def resolve(settings: Settings, path: Path | None = None) -> Keys:
-    """default.toml, then the preset, then keymap.toml (`path`), then `[keys]` of config.toml; problems and
-    conflicts are reported (file:line), never silently resolved."""
+def resolve(settings: Settings, path: Path | None = None, user_text: str | None = None) -> Keys:
+    """default.toml, then the preset, then keymap.toml (`path`, or its `user_text` when given), then `[keys]` of
+    config.toml; problems and conflicts are reported (file:line), never silently resolved."""
     merged: KeyLists = {}
     origin: dict[str, Origin] = {}
     problems: list[Problem] = []
@@ -166,7 +165,7 @@ def resolve(settings: Settings, path: Path | None = None) -> Keys:
                f"keymaps/{settings.keymap}.toml")
     path = path if path is not None else user_file()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if user_text is None else user_text
     except FileNotFoundError:
         text = ""
     except OSError as e:

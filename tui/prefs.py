@@ -40,7 +40,8 @@ class Prefs:
         self.watcher: FileWatcher | None = None
         self.reloads = 0
         """How many file changes were applied (or refused): tests wait on it."""
-        self._present = (self.config_file.exists(), self.keymap_file.exists())
+        self._keymap_text = source_text(str(self.keymap_file))
+        """keymap.toml as last read: a file that is gone (mid-save, or deleted) keeps its keys until restart."""
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # ---- start and stop (UI loop) ------------------------------------------------------------------
@@ -99,22 +100,20 @@ class Prefs:
     def _changed(self, kinds: set[str]) -> None:
         """Watcher thread: read and check the files here, apply on the UI loop."""
         if kinds & {CONFIG, KEYMAP, THEMES}:
-            files = self._read(kinds)
-            if files is not None:
-                self._post(self._apply_files, files)
+            self._post(self._apply_files, self._read(kinds))
         if KUBECONFIG in kinds:
             self._kubeconfig()
 
-    def _read(self, kinds: set[str]) -> Files | None:
-        present = (self.config_file.exists(), self.keymap_file.exists())
-        if any(was and not now for was, now in zip(self._present, present, strict=True)):
-            return None  # vanished mid-save (rename, then write): the settings in effect stay until it is back
+    def _read(self, kinds: set[str]) -> Files:
+        """A file that is gone (an editor's rename-then-write save, or deleted) changes nothing: what it said
+        stays in effect until it is back (or until restart), so that read-only rules never lapse mid-save."""
         themes, theme_problems = load_user() if THEMES in kinds else (None, [])
         known = known_names(themes if themes is not None else self.user_themes)
-        settings, problems = config.load(self.config_file, known) if present[0] else (None, [])
+        settings, problems = config.load(self.config_file, known) if self.config_file.exists() else (None, [])
+        if self.keymap_file.exists():
+            self._keymap_text = source_text(str(self.keymap_file))
         keys = keymap.resolve(settings if settings is not None and not problems else self.live.settings,
-                              self.keymap_file)
-        self._present = present
+                              self.keymap_file, self._keymap_text)
         return themes, theme_problems, settings, problems, keys
 
     # ---- applying (UI loop) -------------------------------------------------------------------------

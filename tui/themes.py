@@ -10,7 +10,7 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
-from tui.config import Problem, config_dir, line_of
+from tui.config import Problem, config_dir, line_of, toml_problem
 
 DEFAULT = Theme(name="dvpsnap", primary="#5f87af", secondary="#5f8787", accent="#d7875f", warning="#d7af00",
                 error="#d75f5f", success="#5faf5f", foreground="#d0d0d0", background="#1c1c1c",
@@ -88,8 +88,7 @@ def parse_theme(text: str, source: str, default_name: str) -> tuple[Theme | None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        return None, [Problem(source, int(m.group(1)) if m else 1, f"not valid TOML: {e}")]
+        return None, [toml_problem(e, text, source)]
     problems: list[Problem] = []
 
     def bad(key: str, message: str, table: str | None = None) -> None:

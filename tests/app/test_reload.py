@@ -60,10 +60,13 @@ def watching(app: DvpApp) -> bool:
 
 
 def start(sim: SimCluster, **options: Any) -> DvpApp:
+    """The app as `dvpsnap` starts it: settings from the config file (unless given), watching the files."""
     settings, problems = load()
     options.setdefault("kubeconfig", sim.kubeconfig_path)
     options.setdefault("namespace", "lab")
-    return DvpApp(Options(tuning=FAST, watch=True, settings=settings, problems=tuple(problems), **options))
+    options.setdefault("settings", settings)
+    options.setdefault("problems", tuple(problems))
+    return DvpApp(Options(tuning=FAST, watch=True, **options))
 
 
 @pytest.mark.parametrize("write", [Path.write_text, replace_atomically, save_like_vim],
@@ -133,6 +136,10 @@ async def test_read_only_rule_added_while_running(sim: SimCluster, data: Any, cf
         (cfg / "config.toml").write_text('[[context]]\nmatch = "dvpsnap-*"\nread_only = true\n')
         await until(pilot, lambda: "READ-ONLY" in header(app), timeout=SOON, what="the banner")
         assert app.nav.writes.writer.readonly
+        seen = app.prefs.reloads
+        (cfg / "config.toml").unlink()  # gone (deleted, or mid-save): the rule does not lapse
+        await until(pilot, lambda: app.prefs.reloads > seen, timeout=SOON, what="the deletion seen")
+        assert app.live.readonly and "READ-ONLY" in header(app)
     assert [r for r in sim.requests if r.mutating] == []
 
 
@@ -192,3 +199,17 @@ async def test_following_the_current_context(sim: SimCluster, data: Any, other: 
 
 def relists(sim: SimCluster) -> list[Any]:
     return [r for r in sim.requests if r.method == "GET" and not r.watch and "/virtualmachines" in r.path]
+
+
+async def test_problems_at_start_are_shown_and_defaults_stand_in(sim: SimCluster, data: Any, cfg: Path) -> None:
+    cfg.mkdir(parents=True)
+    (cfg / "config.toml").write_text('theme = "nope"\nmouse = "x"\n')
+    (cfg / "keymap.toml").write_text('[resource]\ndescribe = ["y"]\n')
+    app = start(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        shown = "\n".join(notifications(app))
+        assert f'{cfg / "config.toml"}:1: unknown theme "nope"' in shown
+        assert f'{cfg / "config.toml"}:2: mouse must be true or false' in shown
+        assert f'{cfg / "keymap.toml"}:2: key "y" is bound to resource.describe and resource.yaml' in shown
+        assert app.theme == "dvpsnap"
