@@ -100,15 +100,69 @@ def run_ui(args: argparse.Namespace) -> int:
                       all_namespaces=args.all_namespaces or (args.demo and not args.namespace),
                       readonly=args.readonly, low_bandwidth=low_bandwidth,
                       mouse=settings.mouse and not (args.no_mouse or low_bandwidth), ascii_only=not _utf8(),
-                      settings=settings, problems=tuple(problems), watch=True)
+                      settings=settings, problems=tuple(problems), watch=True,
+                      on_exit=_exit_watchdog(_terminal_state()))
     app = DvpApp(options)
     _exit_on_hangup(app)
     try:
         app.run(mouse=options.mouse)
     finally:
-        if sim is not None:
-            sim.stop()
+        if sim is not None:  # bounded: a stuck simulator thread must not keep the terminal
+            stopper = threading.Thread(target=sim.stop, name="sim-stop", daemon=True)
+            stopper.start()
+            stopper.join(3.0)
+    _leave(app.return_code or 0)
     return app.return_code or 0
+
+
+def _terminal_state() -> list[Any] | None:
+    try:
+        import termios
+
+        return termios.tcgetattr(sys.stdin.fileno())
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def _exit_watchdog(saved: list[Any] | None) -> Any:
+    """Armed when the UI starts to leave: if the process is still here 2 s later (a worker blocked on a
+    request, a thread that will not stop), restore the terminal and exit anyway."""
+
+    def force() -> None:
+        try:
+            import termios
+
+            if saved is not None:
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, saved)
+        except (ImportError, OSError, ValueError):
+            pass
+        out = sys.__stderr__
+        if out is not None:
+            try:
+                out.write("\x1b[?1000l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?25h\x1b[?1049l")
+                out.flush()
+            except (OSError, ValueError):
+                pass
+        _leave(0)
+
+    def arm() -> None:
+        timer = threading.Timer(2.0, force)
+        timer.daemon = True
+        timer.start()
+
+    return arm
+
+
+def _leave(code: int) -> None:
+    """Exit now: the UI is gone, so a request still in flight on a worker thread must not keep the
+    process (and the operator's terminal) alive. Logs are flushed first."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _log_to_file() -> None:

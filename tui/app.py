@@ -55,6 +55,8 @@ class DvpApp(App[None]):
         self._fit(self.size.width, self.size.height)
 
     def on_unmount(self) -> None:
+        if self.options.on_exit is not None:
+            self.options.on_exit()
         self.prefs.stop()
         self.live.stop()
 

@@ -56,6 +56,7 @@ class Options:
     problems: tuple[Problem, ...] = ()
     """What was wrong in the config file at start (shown as notifications)."""
     watch: bool = False
+    on_exit: Callable[[], None] | None = None  # called first when the app unmounts (the real program: a watchdog)
     """Reload config.toml, keymap.toml, themes/*.toml and the kubeconfig files when they change."""
     tuning: Tuning | None = None
     clock: Callable[[], datetime] = field(default=_utcnow)
