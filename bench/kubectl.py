@@ -8,8 +8,9 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-from bench.markers import MARK
+from bench.markers import MARK, Obj, Stamper, summary
 
 WATCH_COLUMNS = ("custom-columns=EV:.type,NS:.object.metadata.namespace,NAME:.object.metadata.name,"
                  "MSG:.object.status.conditions[*].message")
@@ -28,7 +29,7 @@ def get(kubeconfig: Path, *extra: str, timeout: float = 600) -> dict[str, float 
     assert p.stdout is not None
     first: float | None = None
     lines = 0
-    while chunk := p.stdout.read1(1 << 16):
+    while chunk := os.read(p.stdout.fileno(), 1 << 16):
         lines += chunk.count(b"\n")
         if first is None and lines >= 2:  # the header and one row
             first = time.monotonic() - t0
@@ -86,3 +87,20 @@ class Watch:
             self.proc.kill()
             self.proc.wait(5)
         self.thread.join(2)
+
+
+def watch_events(kubeconfig: Path, stamper: Stamper, phases: list[tuple[int, list[Obj]]],
+                 visible: list[Obj]) -> dict[str, Any]:
+    """The kubectl watch alone on the same kind of markers: per (rate, objects) phase, latency on `visible`."""
+    watch = Watch(kubeconfig)
+    out: dict[str, Any] = {}
+    try:
+        if not watch.ready():
+            return {"error": "kubectl watch printed nothing"}
+        for rate, objs in phases:
+            emitted = stamper.stamp(objs, rate)
+            time.sleep(2.0)
+            out[f"ev{rate}"] = summary(emitted, watch.seen, visible)
+    finally:
+        watch.stop()
+    return out

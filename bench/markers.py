@@ -14,6 +14,7 @@ from bench.simproc import SimProcess
 
 MARK = re.compile(r"bm(\d{7})")
 LIVE = re.compile(r"live: (\d+) kinds?")
+FIRST_PAINT = re.compile(r"(ctx) ")  # the header's first word: the app painted its first frame
 FIRST_VM = re.compile(r"VM (app-00)(?![-\w])")
 KIND = "VirtualDiskSnapshot"
 # The lineage tree shows a failed disk snapshot's condition message on its row: a marker there is visible text.
@@ -94,6 +95,12 @@ def latencies(emitted: Sequence[tuple[int, Obj, float]], seen: dict[int, float],
     return out, unseen, missing_final
 
 
+def summary(emitted: Sequence[tuple[int, Obj, float]], seen: dict[int, float], only: Iterable[Obj]) -> dict[str, Any]:
+    lat, unseen, lost = latencies(emitted, seen, only)
+    return {"samples": len(lat), "unseen": unseen, "final_lost": lost,
+            **{f"p{q}_ms": pct(lat, q) * 1000 for q in (50, 95, 99)}}
+
+
 def pct(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -114,14 +121,15 @@ def live_kinds(sp: SimProcess) -> int:
     from tui.live import WATCHED
 
     served: dict[str, set[str]] = {}
+    count = 0
     for kid in WATCHED:
         k = BY_ID[kid]
         path = f"/apis/{k.group}/{k.version}" if k.group else "/api/v1"
         if path not in served:
             code, raw = sp.request("GET", path)
             served[path] = {r["name"] for r in json.loads(raw).get("resources", [])} if code == 200 else set()
-    return sum(BY_ID[kid].plural in served[f"/apis/{BY_ID[kid].group}/{BY_ID[kid].version}"
-                                           if BY_ID[kid].group else "/api/v1"] for kid in WATCHED)
+        count += k.plural in served[path]
+    return count
 
 
 def requests(sp: SimProcess, since: float, until: float | None = None) -> list[dict[str, Any]]:

@@ -21,6 +21,13 @@ TAIL = 400
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+def cpu_of(pid: int) -> float:
+    """utime + stime of a process so far (seconds), from /proc/PID/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 class Stripper:
     """Bytes → the text a terminal would print, escape sequences removed, even when split across reads."""
 
@@ -135,10 +142,7 @@ class PtyApp:
 
     # ---- the process ---------------------------------------------------------------------------
     def cpu_s(self) -> float:
-        """utime + stime of the process so far, from /proc/PID/stat."""
-        stat = Path(f"/proc/{self.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2:].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return cpu_of(self.pid)
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
