@@ -85,7 +85,7 @@ def test_demo_keyboard_only_detail_yaml_and_clean_quit(demo: Pane, status_file: 
     demo.keys("Enter")
     demo.wait(lambda t: "filter “web-01”" in t, what="the filter")
     demo.literal("d")
-    screen = demo.wait(lambda t: "Conditions" in t and "Related" in t, what="the detail view")
+    screen = demo.wait(lambda t: "Kind" in t and "Related" in t and "RELATION" in t, what="the detail view")
     assert "VirtualMachine" in screen and "web-01" in screen
     demo.literal("y")
     demo.wait(lambda t: "apiVersion: virtualization.deckhouse.io/v1alpha2" in t and "managedFields hidden" in t,
