@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+# Keystroke and first-paint timing in tmux made these flaky on a loaded 2-core machine; CI skips them unless
+# DVPSNAP_E2E=1 — run them with `DVPSNAP_E2E=1 ./dev test tests/e2e`.
+_E2E_IN_CI = pytest.mark.skipif(bool(os.environ.get("CI")) and not os.environ.get("DVPSNAP_E2E"),
+                                reason="flaky under load; set DVPSNAP_E2E=1 to run in CI")
+
 
 TMUX = shutil.which("tmux")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(TMUX is None, reason="tmux is not installed")]
@@ -75,6 +82,7 @@ def demo(status_file: Path) -> Iterator[Pane]:
     pane.close()
 
 
+@_E2E_IN_CI
 def test_demo_keyboard_only_detail_yaml_and_clean_quit(demo: Pane, status_file: Path) -> None:
     demo.wait(lambda t: "ctx dvpsnap-sim" in t and "live:" in t and "VM web-01" in t, what="the first paint")
     demo.literal(":vm")
