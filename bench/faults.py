@@ -25,7 +25,7 @@ from bench import markers as mk
 from bench.pty_session import PtyApp
 from bench.report import machine, save
 from bench.simproc import SimProcess
-from bench.ui_pty import START_TIMEOUT, Ctx, context, start_app
+from bench.ui_pty import START_TIMEOUT, Ctx, context, start_app, terminated
 
 UNHEALTHY = re.compile(r"(stale|reconnecting) since")
 THROTTLED = re.compile(r"(throttled)")
@@ -182,7 +182,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for recovery after healing")
     args = ap.parse_args(argv)
     cols, rows = (int(x) for x in args.size.split("x"))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: the simulator and the UI are closed
+    signal.signal(signal.SIGTERM, terminated)
     out: dict[str, Any] = {"machine": machine(), "args": vars(args), "faults": {}}
     print(out["machine"], file=sys.stderr)
     with SimProcess(scenario="big", objects=args.objects) as sp:

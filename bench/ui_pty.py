@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,7 @@ def session(ctx: Ctx, *, cols: int, rows: int, low_bw: bool = False, idle: float
     return out
 
 
-def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
+def run_size(n: int, args: argparse.Namespace, checkpoint: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """Every run: kubectl get (default, --chunk-size=0), the 200×50 session, the 80×24 --low-bandwidth session."""
     with SimProcess(scenario="big" if n else "empty", objects=n) as sp:
         ctx = context(sp)
@@ -181,7 +182,14 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                         (rate, mk.mix(mk.VISIBLE, ctx.hidden, max(1, int(rate * args.events)), share))
                         for rate, share in RATES], mk.VISIBLE)
             info["runs"].append(run)
+            checkpoint(info)
         return info
+
+
+def terminated(signum: int, frame: object) -> None:
+    """SIGTERM: say so, then unwind (the simulator and the UI are closed by their context managers)."""
+    print(f"bench: terminated by signal {signum}; partial results are in bench/results/", file=sys.stderr, flush=True)
+    sys.exit(128 + signum)
 
 
 def main(argv: list[str]) -> int:
@@ -199,14 +207,17 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     from bench.report import machine, save
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: the simulator and the UI are closed
+    signal.signal(signal.SIGTERM, terminated)
 
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([50_000] if args.big else [])
     out: dict[str, Any] = {"machine": machine(), "args": vars(args), "sizes": {}}
     print(out["machine"], file=sys.stderr)
     for n in ([] if args.no_zero else [0]) + sizes:
-        out["sizes"][str(n)] = run_size(n, args)
-        save(args.out, out)
+        def checkpoint(info: dict[str, Any], key: str = str(n)) -> None:
+            out["sizes"][key] = info
+            save(args.out, out)
+
+        checkpoint(run_size(n, args, checkpoint))
     out["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
     path = save(args.out, out)
     print_tables(out)
