@@ -92,6 +92,8 @@ class Live:
         self.options = options
         self.cache = Cache()
         self.snapshot: Snapshot = self.cache.snapshot()
+        self.previous: Snapshot = self.snapshot
+        """The snapshot before the last flush (where a deleted object's namespace is found)."""
         self.caps = Capabilities()
         self.identity = Identity(context=options.context or "")
         self.settings = options.settings
@@ -216,7 +218,7 @@ class Live:
         self._handle = None
         self._last_flush = time.monotonic()
         changes = self.cache.drain()
-        self.snapshot = self.cache.snapshot()
+        self.previous, self.snapshot = self.snapshot, self.cache.snapshot()
         self.flushes += 1
         for (kind_id, _), link in self.snapshot.links.items():
             if link.state in (LIVE, NOT_SERVED):
@@ -238,6 +240,21 @@ class Live:
     # ---- what screens read -------------------------------------------------------------------
     def now(self) -> datetime:
         return self.options.clock()
+
+    def touched(self, changes: Changes, kind_ids: frozenset[str]) -> set[str]:
+        """Namespaces of the objects of these kinds that the last flush changed (a deletion: where it was)."""
+        out: set[str] = set()
+        for uid, (kind_id, obj) in changes.items():
+            if kind_id in kind_ids:
+                old = obj if obj is not None else self.previous.of(kind_id).get(uid)
+                if old is not None:
+                    out.add(old.metadata.namespace)
+        return out
+
+    def namespace_view(self, namespace: str) -> View:
+        """The relations view of one namespace (and the cluster-scoped kinds), built without a scan."""
+        snap = self.snapshot
+        return View({k: snap.in_namespace(k, namespace) for k in snap.kinds}, frozenset(self.loaded))
 
     @property
     def view(self) -> View:

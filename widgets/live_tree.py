@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -110,6 +110,9 @@ class LiveTree(KeyedView):
         self._expanded: set[str] = set()
         self._shapes: dict[str, Shape] = {}
         self._previous: tuple[dict[str, Node], dict[str | None, list[str]]] = ({}, {})
+        self._groups: dict[str, list[Node]] = {}
+        """Set by `update_groups`: group id → its nodes, so one group can be replaced without the others."""
+        self._widths: dict[str, tuple[Cell, int]] = {}
 
     # -- public API ---------------------------------------------------------------------------
     def node(self, key: str) -> Node | None:
@@ -129,8 +132,60 @@ class LiveTree(KeyedView):
         """Keys of the expanded nodes."""
         return frozenset(self._expanded)
 
+    def update_groups(self, groups: Sequence[tuple[str, Sequence[Node]]], dirty: Collection[str] | None) -> None:
+        """Replace all nodes, given as consecutive groups (e.g. one per namespace) of which only those in `dirty`
+        (None: all) may have changed: the work is proportional to the changed groups, not to the whole tree.
+        A node whose parent is outside its own group is a root. Expansion and cursor are kept by key."""
+        if dirty is None or [gid for gid, _ in groups] != list(self._groups):
+            self.update([node for _, nodes in groups for node in nodes])
+            self._groups = {gid: list(nodes) for gid, nodes in groups}
+            return
+        structural, changed = False, []
+        before: tuple[dict[str, Node], dict[str | None, list[str]]] = ({}, {})
+        for gid, nodes in groups:
+            old_nodes = self._groups[gid]
+            if gid not in dirty or old_nodes == nodes:
+                continue
+            fresh = {node.key: node for node in nodes}
+            kids: dict[str | None, list[str]] = {}
+            for node in nodes:
+                parent = node.parent if node.parent in fresh and node.parent != node.key else None
+                kids.setdefault(parent, []).append(node.key)
+            old = {node.key: self._tree[node.key] for node in old_nodes}
+            old_kids = {key: self._children[key] for key in old if key in self._children}
+            old_roots = [key for key, node in old.items() if node.parent not in old or node.parent == key]
+            if kids.pop(None, []) != old_roots or kids != old_kids:
+                structural = True
+            before[0].update(old)
+            before[1].update(old_kids)
+            for key in old.keys() - fresh.keys():
+                del self._tree[key]
+                self._children.pop(key, None)
+                self._expanded.discard(key)
+            for key in old_kids.keys() - kids.keys():
+                self._children.pop(key, None)
+            for key, node in fresh.items():
+                was = self._tree.get(key)
+                if was is None:
+                    if node.expanded:
+                        self._expanded.add(key)
+                elif was is not node and was != node:
+                    changed.append(key)
+                self._tree[key] = node
+            self._children.update(kids)
+            self._groups[gid] = list(nodes)
+        if structural:
+            before[1][None] = self._children.get(None, [])
+            self._children[None] = [node.key for _, nodes in groups for node in nodes
+                                    if node.parent not in self._tree or node.parent == node.key]
+            self._previous = before
+            self._reflatten()
+            return
+        self._repaint(changed)
+
     def update(self, nodes: Iterable[Node]) -> None:
         """Replace all nodes (diff by key); expansion and cursor are kept by key."""
+        self._groups = {}
         fresh = {node.key: node for node in nodes}
         children: dict[str | None, list[str]] = {}
         for node in fresh.values():
@@ -147,6 +202,9 @@ class LiveTree(KeyedView):
         if structural:
             self._reflatten()
             return
+        self._repaint(changed)
+
+    def _repaint(self, changed: list[str]) -> None:
         shown = [key for key in changed if key in self._index]
         self._set_width(max([self._content_width, *(self._line_width(key) for key in shown)]))
         for key in shown:
@@ -202,13 +260,19 @@ class LiveTree(KeyedView):
                 below = (*trail, last)
                 stack.extend((kid, below, i == len(kids) - 1) for i, kid in reversed(list(enumerate(kids))))
         self._shapes = shapes
+        if len(self._widths) > 2 * len(self._tree) + 64:
+            self._widths = {key: known for key, known in self._widths.items() if key in self._tree}
         width = max((self._line_width(key) for key in order), default=0)
         self._set_order(order, width)
 
     def _line_width(self, key: str) -> int:
         trail, _ = self._shapes.get(key, ((), False))
         icon = 2 if self._children.get(key) else 0
-        return 3 * len(trail) + icon + measure(self._label(key))
+        label = self._label(key)
+        known = self._widths.get(key)
+        if known is None or known[0] is not label:
+            known = self._widths[key] = (label, measure(label))
+        return 3 * len(trail) + icon + known[1]
 
     def _label(self, key: str) -> Cell:
         node = self._tree[key]

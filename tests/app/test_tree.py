@@ -96,3 +96,32 @@ async def test_cursor_stays_on_its_object_while_rows_above_appear_and_vanish(sim
         await pilot.press("d")
         await until(pilot, lambda: "Name" in screen_text(app) and "scratch" in screen_text(app))
         assert not isinstance(app.screen, TreeScreen)
+
+
+async def test_a_flush_rebuilds_only_the_namespaces_it_touched_and_equals_a_full_build(sim: Any, data: Data) -> None:
+    from datetime import UTC, datetime
+
+    from tui.screens import tree_nodes
+
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    app = make_app(sim, namespace=None, all_namespaces=True, clock=lambda: now)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        tree = app.screen.query_one(LiveTree)
+        screen = app.screen
+        assert isinstance(screen, TreeScreen)
+        await until(pilot, lambda: tree.node(uid(data["web-01"])) is not None and tree.node(
+            tree_nodes.ns_key("dev")) is not None)
+        dev_root = tree.node(tree_nodes.ns_key("dev"))
+        created = sim.apply(vdsnapshot("web-01-root-hourly", "web-01-root", phase="InProgress"))
+        await until(pilot, lambda: tree.node(uid(created)) is not None, what="new snapshot in lab")
+        assert tree.node(tree_nodes.ns_key("dev")) is dev_root  # namespace dev was not rebuilt
+        sim.delete("VirtualDiskSnapshot", "lab", "web-01-root-hourly")
+        await until(pilot, lambda: tree.node(uid(created)) is None, what="deletion in lab")
+        assert tree.node(tree_nodes.ns_key("dev")) is dev_root
+        full, targets = tree_nodes.build(app.live.view, screen.namespaces(app.live.snapshot), now)
+        shown = [tree.node(n.key) for n in full]
+        assert [n.key for n in full] == [n.key for n in shown if n is not None]
+        assert [(n.parent, n.label, n.label_collapsed, n.stale) for n in full] == [
+            (n.parent, n.label, n.label_collapsed, n.stale) for n in shown if n is not None]
+        assert screen.objects == targets

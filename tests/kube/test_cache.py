@@ -55,3 +55,34 @@ def test_snapshots_are_immutable_views() -> None:
     cache.set_link("vm", "", STALE, "connection refused")
     link = cache.link("vm")
     assert link is not None and link.describe().startswith("stale since") and "connection refused" in link.describe()
+
+
+def _in(ns: str, name: str, uid: str, rv: int) -> objects.KubeObject:
+    doc = {"metadata": {"name": name, "namespace": ns, "uid": uid, "resourceVersion": str(rv)}}
+    return objects.decode_object("vm", json.dumps(doc).encode())
+
+
+def test_the_namespace_index_follows_upserts_deletes_and_relists() -> None:
+    cache = Cache()
+    cache.upsert_many("vm", [_in("a", "x", "u1", 1), _in("a", "y", "u2", 2), _in("b", "z", "u3", 3)])
+    before = cache.snapshot()
+    assert set(before.in_namespace("vm", "a")) == {"u1", "u2"} and set(before.in_namespace("vm", "b")) == {"u3"}
+    assert before.namespaces({"vm"}) == {"a", "b"} and before.namespaces({"vd"}) == set()
+    cache.remove("vm", "u3")
+    cache.upsert("vm", _in("a", "x", "u1", 4))
+    cache.retain("vm", "a", {"u1"})
+    after = cache.snapshot()
+    assert dict(after.in_namespace("vm", "a")) == {"u1": after.of("vm")["u1"]}
+    assert after.in_namespace("vm", "a")["u1"].metadata.resource_version == "4"
+    assert after.namespaces({"vm"}) == {"a"} and not after.in_namespace("vm", "b")
+    assert set(before.in_namespace("vm", "a")) == {"u1", "u2"}  # an older snapshot never changes
+    assert before.in_namespace("vm", "a")["u1"].metadata.resource_version == "1"
+
+
+def test_a_cluster_scoped_kind_is_seen_from_every_namespace() -> None:
+    cache = Cache()
+    sc = objects.decode_object("sc", json.dumps({"metadata": {"name": "fast", "uid": "s1",
+                                                              "resourceVersion": "1"}}).encode())
+    cache.upsert("sc", sc)
+    snap = cache.snapshot()
+    assert set(snap.in_namespace("sc", "any")) == {"s1"} and snap.namespaces({"sc"}) == set()

@@ -53,9 +53,22 @@ class Snapshot:
     kinds: Mapping[str, Mapping[str, Obj]]
     links: Mapping[tuple[str, str], LinkState]
     version: int
+    spaces: Mapping[tuple[str, str], Mapping[str, Obj]] = field(default_factory=dict)
+    """(kind id, namespace) → {uid: projection}; "" holds a cluster-scoped kind's objects."""
 
     def of(self, kind_id: str) -> Mapping[str, Obj]:
-        return self.kinds.get(kind_id, MappingProxyType({}))
+        return self.kinds.get(kind_id, _EMPTY)
+
+    def in_namespace(self, kind_id: str, namespace: str) -> Mapping[str, Obj]:
+        """The kind's objects in `namespace` (a cluster-scoped kind: all of them), without a scan."""
+        return self.spaces.get((kind_id, namespace)) or self.spaces.get((kind_id, ""), _EMPTY)
+
+    def namespaces(self, kind_ids: frozenset[str] | set[str]) -> set[str]:
+        """Namespaces holding at least one object of these kinds."""
+        return {ns for (k, ns), objs in self.spaces.items() if k in kind_ids and ns and objs}
+
+
+_EMPTY: Mapping[str, Obj] = MappingProxyType({})
 
 
 class Cache:
@@ -65,6 +78,8 @@ class Cache:
         self._lock = threading.Lock()
         self._kinds: dict[str, dict[str, Obj]] = {}
         self._frozen: dict[str, Mapping[str, Obj]] = {}
+        self._spaces: dict[tuple[str, str], dict[str, Obj]] = {}
+        self._frozen_spaces: dict[tuple[str, str], Mapping[str, Obj]] = {}
         self._links: dict[tuple[str, str], LinkState] = {}
         self._feed: dict[str, tuple[str, Obj | None]] = {}
         self._version = 0
@@ -80,7 +95,7 @@ class Cache:
             if cur is not None and 0 <= _rv(obj) <= _rv(cur):
                 return False
             items[uid] = obj
-            self._changed(kind_id, uid, obj)
+            self._place(kind_id, uid, cur, obj)
         return True
 
     def upsert_many(self, kind_id: str, objs: list[Obj]) -> None:
@@ -92,13 +107,14 @@ class Cache:
                 if cur is not None and 0 <= _rv(obj) <= _rv(cur):
                     continue
                 items[uid] = obj
-                self._changed(kind_id, uid, obj)
+                self._place(kind_id, uid, cur, obj)
 
     def remove(self, kind_id: str, uid: str) -> bool:
         with self._lock:
-            if self._kinds.get(kind_id, {}).pop(uid, None) is None:
+            cur = self._kinds.get(kind_id, {}).pop(uid, None)
+            if cur is None:
                 return False
-            self._changed(kind_id, uid, None)
+            self._place(kind_id, uid, cur, None)
         return True
 
     def retain(self, kind_id: str, namespace: str | None, seen: set[str]) -> int:
@@ -109,8 +125,7 @@ class Cache:
             gone = [uid for uid, o in items.items()
                     if uid not in seen and (namespace is None or o.metadata.namespace == namespace)]
             for uid in gone:
-                del items[uid]
-                self._changed(kind_id, uid, None)
+                self._place(kind_id, uid, items.pop(uid), None)
         return len(gone)
 
     def set_link(self, kind_id: str, scope: str, state: str, reason: str = "", **kw: Any) -> None:
@@ -135,6 +150,22 @@ class Cache:
             self._links.pop((kind_id, scope), None)
             self._version += 1
 
+    def _place(self, kind_id: str, uid: str, old: Obj | None, new: Obj | None) -> None:
+        """Keep the per-namespace index in step (an object never changes namespace), then record the change."""
+        either = new if new is not None else old
+        assert either is not None
+        ns = either.metadata.namespace
+        key = (kind_id, ns)
+        bucket = self._spaces.setdefault(key, {})
+        if new is None:
+            bucket.pop(uid, None)
+            if not bucket:
+                del self._spaces[key]
+        else:
+            bucket[uid] = new
+        self._frozen_spaces.pop(key, None)
+        self._changed(kind_id, uid, new)
+
     def _changed(self, kind_id: str, uid: str, obj: Obj | None) -> None:
         self._frozen.pop(kind_id, None)
         self._version += 1
@@ -150,8 +181,13 @@ class Cache:
             for kind_id, items in self._kinds.items():
                 if kind_id not in self._frozen:
                     self._frozen[kind_id] = MappingProxyType(dict(items))
+            for key, bucket in self._spaces.items():
+                if key not in self._frozen_spaces:
+                    self._frozen_spaces[key] = MappingProxyType(dict(bucket))
+            for key in [k for k in self._frozen_spaces if k not in self._spaces]:
+                del self._frozen_spaces[key]
             return Snapshot(MappingProxyType(dict(self._frozen)), MappingProxyType(dict(self._links)),
-                            self._version)
+                            self._version, MappingProxyType(dict(self._frozen_spaces)))
 
     def drain(self) -> dict[str, tuple[str, Obj | None]]:
         """Take the coalesced changes since the last drain (uid → (kind id, latest state or None))."""

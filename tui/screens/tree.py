@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
-from tui.kube import relations
 from tui.kube.store import Snapshot
 from tui.live import Changes, Live
 from tui.screens import tree_nodes
@@ -46,6 +45,13 @@ class TreeScreen(LiveScreen):
         super().__init__(live, nav)
         self.objects: dict[str, tuple[str, str, str]] = {}
         """node key → (kind id, uid, namespace) of the object it shows."""
+        self._parts: dict[str, tree_nodes.Part] = {}
+        """namespace → its built nodes: a flush rebuilds only the namespaces it touched."""
+        self._shown = 0
+        self._stale: frozenset[str] = frozenset()
+        """Kinds whose rows are marked stale (a change re-marks the nodes, without building them again)."""
+        self._loaded: frozenset[str] = frozenset()
+        """Kinds whose list is complete: when this changes ("missing" becomes knowable), everything is rebuilt."""
 
     def compose_body(self) -> ComposeResult:
         yield LiveTree(ascii_only=self.ascii_only, id="tree")
@@ -57,22 +63,51 @@ class TreeScreen(LiveScreen):
     def spec(self) -> tuple[str, ...]:
         return ("tree",)
 
-    def namespaces(self, view: relations.View) -> list[str]:
+    def namespaces(self, snapshot: Snapshot) -> list[str]:
         if self.live.scope is not None:
             return list(self.live.scope)
-        return sorted({o.namespace for k in TREE_KINDS for o in view.objects.get(k, {}).values()})
+        return sorted(snapshot.namespaces(TREE_KINDS))
 
     def update_body(self, snapshot: Snapshot, changes: Changes | None) -> None:
-        if changes and not any(kind in TREE_KINDS for kind, _ in changes.values()):
-            return  # an unrelated kind changed (an empty feed means a link changed: repaint)
-        view = self.live.view
-        rows, self.objects = tree_nodes.build(view, self.namespaces(view), self.live.now(),
-                                              ascii_only=self.ascii_only, stale=self.live.is_stale)
-        if self.filter is not None:
-            rows = tree_nodes.prune(rows, self.filter.matches)
+        stale = frozenset(k for k in TREE_KINDS if self.live.is_stale(k))
+        loaded = frozenset(self.live.loaded)
+        remark = stale != self._stale
+        if remark:
+            self._stale = stale
+            self._parts = {ns: part.marked(stale) for ns, part in self._parts.items()}
+        if changes is None or loaded != self._loaded:
+            self._loaded, dirty = loaded, None
+        else:
+            dirty = self.live.touched(changes, TREE_KINDS)
+            if not dirty and not remark:
+                self.set_status(self._status(len(self.objects), self._shown))
+                return  # nothing in the tree changed (an unrelated kind, or a link of one)
+        self._rebuild(self.namespaces(snapshot), dirty, remark)
+
+    def _rebuild(self, namespaces: list[str], dirty: set[str] | None, remarked: bool = False) -> None:
+        """Build the namespaces in `dirty` (None: all) again; the others keep their nodes (`remarked`: with
+        other stale marks, so the tree compares every group)."""
+        now, wanted = self.live.now(), set(namespaces)
+        previous: dict[str, tree_nodes.Part] = {}
+        for ns in [ns for ns in self._parts if ns not in wanted or dirty is None or ns in dirty]:
+            previous[ns] = self._parts.pop(ns)
+            for key in previous[ns].targets:
+                self.objects.pop(key, None)
+        for ns in namespaces:
+            if ns not in self._parts:
+                part = self._parts[ns] = tree_nodes.build_namespace(
+                    self.live.namespace_view(ns), ns, now, ascii_only=self.ascii_only, stale=self._stale,
+                    previous=previous.get(ns))
+                self.objects.update(part.targets)
         tree = self.query_one(LiveTree)
-        tree.update(rows)
-        self.set_status(self._status(len(self.objects), len(rows)))
+        if self.filter is not None:
+            rows = tree_nodes.prune([node for ns in namespaces for node in self._parts[ns].nodes], self.filter.matches)
+            self._shown = len(rows)
+            tree.update(rows)
+        else:
+            self._shown = sum(len(self._parts[ns].nodes) for ns in namespaces)
+            tree.update_groups([(ns, self._parts[ns].nodes) for ns in namespaces], None if remarked else dirty)
+        self.set_status(self._status(len(self.objects), self._shown))
 
     def _status(self, total: int, shown: int) -> Text:
         for kind_id, title in (("vm", "VirtualMachines"), ("vd", "VirtualDisks")):

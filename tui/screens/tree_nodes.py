@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
+from typing import NamedTuple
 
 from rich.text import Text
 
@@ -42,6 +44,14 @@ class LabelMaker:
     def badge(self, tone: Tone, word: str) -> Text:
         return badge_text(tone, word, ascii_only=self.ascii)
 
+    def basis(self, node: relations.Node) -> tuple[object, ...]:
+        """Everything `label(node)` depends on, the object first (compared by identity)."""
+        obj = node.payload
+        age = human_age(obj.metadata.creation_timestamp, self.now) if obj is not None else ""
+        progress = (relations.vmsnapshot_progress(self.view, obj) if isinstance(obj, VirtualMachineSnapshot)
+                    else None)
+        return (obj, node.kind, node.label, node.role, node.detail, node.presence, node.parent, age, progress)
+
     def label(self, node: relations.Node) -> Text:
         if node.kind == "group":
             return Text(node.label, style="bold", end="")
@@ -71,7 +81,7 @@ class LabelMaker:
             out += self.vm(obj)
         elif isinstance(obj, VirtualDisk):
             out += self.disk(node, obj)
-        elif isinstance(obj, VirtualDiskSnapshot | VirtualMachineSnapshot):
+        elif isinstance(obj, (VirtualDiskSnapshot, VirtualMachineSnapshot)):
             out += self.snapshot(obj)
         elif isinstance(obj, VirtualMachineOperation):
             mode = obj.spec.restore or obj.spec.clone
@@ -79,7 +89,7 @@ class LabelMaker:
         age = human_age(obj.metadata.creation_timestamp, self.now)
         if age:
             out.append(Text(age, style="dim"))
-        if isinstance(obj, VirtualDiskSnapshot | VirtualMachineSnapshot):
+        if isinstance(obj, (VirtualDiskSnapshot, VirtualMachineSnapshot)):
             out.append(self.required(obj))
         if badge.tone in ("progress", "warning", "error"):
             why = why_line(obj)
@@ -133,27 +143,70 @@ Target = tuple[str, str, str]
 """(kind id, uid, namespace) of the object a node shows."""
 
 
+class Part(NamedTuple):
+    """One namespace of the tree: its nodes in display order (its root first), the object behind each key,
+    the kind of each node, and the kinds marked stale."""
+
+    nodes: list[Node]
+    targets: dict[str, Target]
+    kinds: list[str]
+    stale: frozenset[str]
+    labels: dict[str, tuple[tuple[object, ...], Text]]
+    """node key → (what its label was built from, the label): a rebuild reuses the labels of unchanged rows."""
+
+    def marked(self, stale: frozenset[str]) -> Part:
+        """The same nodes, marked stale by these kinds (labels are not built again)."""
+        if stale == self.stale:
+            return self
+        nodes = [n if n.stale == (k in stale) else replace(n, stale=k in stale)
+                 for n, k in zip(self.nodes, self.kinds, strict=True)]
+        return Part(nodes, self.targets, self.kinds, stale, self.labels)
+
+
 def build(view: relations.View, namespaces: Iterable[str], now: datetime, *, ascii_only: bool = False,
-          stale: Callable[[str], bool] = lambda kind: False) -> tuple[list[Node], dict[str, Target]]:
+          stale: frozenset[str] = frozenset()) -> tuple[list[Node], dict[str, Target]]:
     """Nodes of the lineage tree for each namespace (a root per namespace) in display order, and the
     object behind each node key."""
-    maker = LabelMaker(view, now, ascii_only)
     out: list[Node] = []
     targets: dict[str, Target] = {}
     for ns in namespaces:
-        rows = relations.tree(view, ns)
-        root = ns_key(ns)
-        parents = {r.key: (r.parent or root) for r in rows}
-        counts = _descendant_counts(rows, parents)
-        out.append(Node(root, None, _ns_label(ns, counts.get(root)), _ns_label(ns, counts.get(root), True),
-                        expanded=True))
-        for r in rows:
-            label = maker.label(r)
-            collapsed = _with_counts(label, counts.get(r.key))
-            out.append(Node(r.key, parents[r.key], label, collapsed, expanded=True, stale=stale(r.kind)))
-            if r.payload is not None:
-                targets[r.key] = (r.payload.KIND, r.payload.uid, r.payload.namespace)
+        part = build_namespace(view, ns, now, ascii_only=ascii_only, stale=stale)
+        out += part.nodes
+        targets.update(part.targets)
     return out, targets
+
+
+def build_namespace(view: relations.View, ns: str, now: datetime, *, ascii_only: bool = False,
+                    stale: frozenset[str] = frozenset(), previous: Part | None = None) -> Part:
+    """The nodes of one namespace's tree (`view` may hold only that namespace); kinds in `stale` are marked.
+    Labels of rows whose object, place and age text are unchanged since `previous` are reused."""
+    maker = LabelMaker(view, now, ascii_only)
+    old = previous.labels if previous is not None and previous.labels is not None else {}
+    labels: dict[str, tuple[tuple[object, ...], Text]] = {}
+    rows = relations.tree(view, ns)
+    root = ns_key(ns)
+    parents = {r.key: (r.parent or root) for r in rows}
+    counts = _descendant_counts(rows, parents)
+    out = [Node(root, None, _ns_label(ns, counts.get(root)), _ns_label(ns, counts.get(root), True), expanded=True)]
+    targets: dict[str, Target] = {}
+    kinds = ["namespace"]
+    for r in rows:
+        basis = maker.basis(r)
+        known = old.get(r.key)
+        label = known[1] if known is not None and _same(known[0], basis) else maker.label(r)
+        labels[r.key] = (basis, label)
+        collapsed = _with_counts(label, counts.get(r.key))
+        out.append(Node(r.key, parents[r.key], label, collapsed, expanded=True, stale=r.kind in stale))
+        kinds.append(r.kind)
+        if r.payload is not None:
+            targets[r.key] = (r.payload.KIND, r.payload.uid, r.payload.namespace)
+    return Part(out, targets, kinds, stale, labels)
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Two label bases are the same: the very same object (identity: a changed object is a new one), the rest
+    equal."""
+    return a[0] is b[0] and a[1:] == b[1:]
 
 
 def prune(nodes: list[Node], match: Callable[[list[str]], bool]) -> list[Node]:
