@@ -161,7 +161,7 @@ def session(ctx: Ctx, *, cols: int, rows: int, low_bw: bool = False, idle: float
 
 def run_size(n: int, args: argparse.Namespace, checkpoint: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """Every run: kubectl get (default, --chunk-size=0), the 200×50 session, the 80×24 --low-bandwidth session."""
-    with SimProcess(scenario="big" if n else "empty", objects=n) as sp:
+    with SimProcess(scenario=args.scenario if n else "empty", objects=n) as sp:
         ctx = context(sp)
         _, raw = sp.request("GET", "/apis/virtualization.deckhouse.io/v1alpha2/virtualmachines")
         info: dict[str, Any] = {"objects": n, "vms": len(json.loads(raw)["items"]), "kinds": ctx.kinds,
@@ -172,7 +172,7 @@ def run_size(n: int, args: argparse.Namespace, checkpoint: Callable[[dict[str, A
             if n and not args.no_kubectl:
                 run["kubectl"] = {"default": kubectl.get(sp.kubeconfig),
                                   "chunk0": kubectl.get(sp.kubeconfig, "--chunk-size=0")}
-            if not n:
+            if not n or args.scenario == "vms":  # load timings only: the markers live on disk snapshots
                 run["main"] = session(ctx, cols=200, rows=50)
             else:
                 run["main"] = session(ctx, cols=200, rows=50, idle=args.idle, seconds=args.events, rates=RATES)
@@ -198,6 +198,9 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="bench ui")
     ap.add_argument("--sizes", default="1000,10000", help="object counts of the generated clusters")
     ap.add_argument("--big", action="store_true", help="also 50,000 objects")
+    ap.add_argument("--scenario", choices=("big", "vms"), default="big",
+                    help="big: a mixed cluster (VMs, disks, snapshots, ...); vms: VirtualMachines only (reliability "
+                         "§4.1), load timings and kubectl only")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--idle", type=float, default=30.0, help="seconds of the idle window (spec: 60)")
     ap.add_argument("--events", type=float, default=5.0, help="seconds of each event phase")

@@ -19,8 +19,8 @@ def sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     p.add_argument("--kubeconfig-out", type=Path, help="write a kubeconfig for the cluster here")
     p.add_argument("--generation", choices=GENERATIONS, default="v1.10", help="DVP API generation to serve")
-    p.add_argument("--scenario", choices=("empty", "demo", "big"), default="demo", help="objects to start with")
-    p.add_argument("--objects", type=int, default=1000, help="object count for --scenario big")
+    p.add_argument("--scenario", choices=("empty", "demo", "big", "vms"), default="demo", help="objects to start with")
+    p.add_argument("--objects", type=int, default=1000, help="object count for --scenario big or vms")
     p.add_argument("--speed", type=float, default=1.0, help="controller speed factor (50 = 50x faster)")
     p.add_argument("--bookmark-interval", type=float, default=60.0, help="seconds between watch bookmarks")
 

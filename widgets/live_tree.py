@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,6 +15,10 @@ from widgets.badge import TONES, resolve_tones, tone_class, tone_css, tone_style
 from widgets.keyed_view import KeyedView
 from widgets.safe_text import safe_text
 from widgets.table_model import Cell, measure
+
+Label = Cell | Callable[[], Cell]
+"""A label, or a callable that builds it when its line is first drawn (then it must compare equal exactly when
+what it would build is equal): with thousands of nodes, only the lines on screen pay for their labels."""
 
 Shape = tuple[tuple[bool, ...], bool]
 """(for each ancestor: was it the last child?, is this node the last child?)"""
@@ -33,8 +37,8 @@ class Node:
 
     key: str
     parent: str | None
-    label: Cell
-    label_collapsed: Cell | None = None
+    label: Label
+    label_collapsed: Label | None = None
     expanded: bool | None = None
     stale: bool = False
 
@@ -110,9 +114,14 @@ class LiveTree(KeyedView):
         self._expanded: set[str] = set()
         self._shapes: dict[str, Shape] = {}
         self._previous: tuple[dict[str, Node], dict[str | None, list[str]]] = ({}, {})
+        self._grouped = False
+        """Fed by `update_groups`: each group is laid out on its own, so one can change without the others."""
         self._groups: dict[str, list[Node]] = {}
-        """Set by `update_groups`: group id → its nodes, so one group can be replaced without the others."""
-        self._widths: dict[str, tuple[Cell, int]] = {}
+        self._gorder: dict[str, list[str]] = {}
+        """group id → the keys it displays, in order (the display order is these, group after group)."""
+        self._group_of: dict[str, str] = {}
+        self._widths: dict[str, tuple[Label, int]] = {}
+        """key → (its label as given, the width of the line's label): measured when the line is drawn."""
 
     # -- public API ---------------------------------------------------------------------------
     def node(self, key: str) -> Node | None:
@@ -134,58 +143,84 @@ class LiveTree(KeyedView):
 
     def update_groups(self, groups: Sequence[tuple[str, Sequence[Node]]], dirty: Collection[str] | None) -> None:
         """Replace all nodes, given as consecutive groups (e.g. one per namespace) of which only those in `dirty`
-        (None: all) may have changed: the work is proportional to the changed groups, not to the whole tree.
-        A node whose parent is outside its own group is a root. Expansion and cursor are kept by key."""
-        if dirty is None or [gid for gid, _ in groups] != list(self._groups):
-            self.update([node for _, nodes in groups for node in nodes])
-            self._groups = {gid: list(nodes) for gid, nodes in groups}
-            return
-        structural, changed = False, []
-        before: tuple[dict[str, Node], dict[str | None, list[str]]] = ({}, {})
+        (None: all), and groups added or removed, may have changed: the work is proportional to the changed
+        groups, not to the whole tree. A node whose parent is outside its own group is a root of that group.
+        Expansion and cursor are kept by key."""
+        known: Collection[str] = ()
+        if not self._grouped:  # from flat `update` (or nothing) to groups: start over, keeping expansion
+            known, self._tree, self._children = self._tree, {}, {}
+            self._groups, self._gorder, self._group_of = {}, {}, {}
+            self._grouped, dirty = True, None
+        incoming = dict(groups)
+        relaid: set[str] = set()
+        changed: list[str] = []
+        before: tuple[dict[str, Node], dict[str | None, list[str]]] = ({}, {None: self._children.get(None, [])})
+        for gid in [gid for gid in self._groups if gid not in incoming]:
+            self._replace_group(gid, [], before, changed)
+            del self._groups[gid], self._gorder[gid]
+            relaid.add(gid)
         for gid, nodes in groups:
-            old_nodes = self._groups[gid]
-            if gid not in dirty or old_nodes == nodes:
+            old = self._groups.get(gid)
+            if old is not None and ((dirty is not None and gid not in dirty) or old == nodes):
                 continue
-            fresh = {node.key: node for node in nodes}
-            kids: dict[str | None, list[str]] = {}
-            for node in nodes:
-                parent = node.parent if node.parent in fresh and node.parent != node.key else None
-                kids.setdefault(parent, []).append(node.key)
-            old = {node.key: self._tree[node.key] for node in old_nodes}
-            old_kids = {key: self._children[key] for key in old if key in self._children}
-            old_roots = [key for key, node in old.items() if node.parent not in old or node.parent == key]
-            if kids.pop(None, []) != old_roots or kids != old_kids:
-                structural = True
-            before[0].update(old)
-            before[1].update(old_kids)
-            for key in old.keys() - fresh.keys():
-                del self._tree[key]
-                self._children.pop(key, None)
-                self._expanded.discard(key)
-            for key in old_kids.keys() - kids.keys():
-                self._children.pop(key, None)
-            for key, node in fresh.items():
-                was = self._tree.get(key)
-                if was is None:
-                    if node.expanded:
-                        self._expanded.add(key)
-                elif was is not node and was != node:
-                    changed.append(key)
-                self._tree[key] = node
-            self._children.update(kids)
+            if self._replace_group(gid, nodes, before, changed, known) or old is None:
+                relaid.add(gid)
             self._groups[gid] = list(nodes)
-        if structural:
-            before[1][None] = self._children.get(None, [])
-            self._children[None] = [node.key for _, nodes in groups for node in nodes
-                                    if node.parent not in self._tree or node.parent == node.key]
-            self._previous = before
-            self._reflatten()
+        if list(self._groups) != list(incoming):
+            self._groups = {gid: self._groups[gid] for gid in incoming}
+            relaid.add("")
+        if not relaid:
+            self._repaint(changed)
             return
-        self._repaint(changed)
+        self._children[None] = [key for gid in self._groups for key in self._groots(gid)]
+        self._previous = before
+        for gid in relaid:
+            if gid in self._groups:
+                self._gorder[gid] = self._flatten(self._groots(gid))
+        self._assemble()
+
+    def _replace_group(self, gid: str, nodes: Sequence[Node], before: tuple[dict[str, Node],
+                       dict[str | None, list[str]]], changed: list[str], known: Collection[str] = ()) -> bool:
+        """Swap one group's nodes in place; True if its structure (parents, order, members) changed. A node new
+        here but in `known` (shown before) keeps its expansion."""
+        fresh = {node.key: node for node in nodes}
+        kids: dict[str | None, list[str]] = {}
+        for node in nodes:
+            parent = node.parent if node.parent in fresh and node.parent != node.key else None
+            kids.setdefault(parent, []).append(node.key)
+        old = {node.key: self._tree[node.key] for node in self._groups.get(gid, ())}
+        old_kids = {key: self._children[key] for key in old if key in self._children}
+        old_roots = [key for key, node in old.items() if node.parent not in old or node.parent == key]
+        structural = kids.pop(None, []) != old_roots or kids != old_kids
+        before[0].update(old)
+        before[1].update(old_kids)
+        for key in old.keys() - fresh.keys():
+            del self._tree[key]
+            self._children.pop(key, None)
+            self._group_of.pop(key, None)
+            self._expanded.discard(key)
+        for key in old_kids.keys() - kids.keys():
+            self._children.pop(key, None)
+        for key, node in fresh.items():
+            was = self._tree.get(key)
+            if was is None:
+                self._group_of[key] = gid
+                if node.expanded and key not in known:
+                    self._expanded.add(key)
+            elif was is not node and was != node:
+                changed.append(key)
+            self._tree[key] = node
+        self._children.update(kids)
+        return structural
+
+    def _groots(self, gid: str) -> list[str]:
+        nodes = self._groups[gid]
+        keys = {node.key for node in nodes} if len(nodes) > 1 else set()
+        return [node.key for node in nodes if node.parent not in keys or node.parent == node.key]
 
     def update(self, nodes: Iterable[Node]) -> None:
         """Replace all nodes (diff by key); expansion and cursor are kept by key."""
-        self._groups = {}
+        self._grouped, self._groups, self._gorder, self._group_of = False, {}, {}, {}
         fresh = {node.key: node for node in nodes}
         children: dict[str | None, list[str]] = {}
         for node in fresh.values():
@@ -206,7 +241,7 @@ class LiveTree(KeyedView):
 
     def _repaint(self, changed: list[str]) -> None:
         shown = [key for key in changed if key in self._index]
-        self._set_width(max([self._content_width, *(self._line_width(key) for key in shown)]))
+        self._set_width(max([self._content_width, *(self._line_width(key, build=False) for key in shown)]))
         for key in shown:
             self._refresh_key(key)
 
@@ -241,13 +276,30 @@ class LiveTree(KeyedView):
         else:
             self._expanded.discard(key)
         self._previous = (self._tree, self._children)
-        self._reflatten()
+        if self._grouped:
+            gid = self._group_of[key]
+            self._gorder[gid] = self._flatten(self._groots(gid))
+            self._assemble()
+        else:
+            self._reflatten()
         self.post_message(self.NodeToggled(self, key, expanded))
 
     def _reflatten(self) -> None:
+        if self._grouped:
+            self._gorder = {gid: self._flatten(self._groots(gid)) for gid in self._groups}
+            self._assemble()
+            return
+        self._shapes = {}
+        order = self._flatten(self._children.get(None, []))
+        if len(self._widths) > 2 * len(self._tree) + 64:
+            self._widths = {key: known for key, known in self._widths.items() if key in self._tree}
+        width = max((self._line_width(key, build=False) for key in order), default=0)
+        self._set_order(order, width)
+
+    def _flatten(self, roots: list[str]) -> list[str]:
+        """The displayed keys below `roots` (and their shapes, into `_shapes`), depth first."""
         order: list[str] = []
-        shapes: dict[str, Shape] = {}
-        roots = self._children.get(None, [])
+        shapes = self._shapes
         stack: list[tuple[str, tuple[bool, ...], bool]] = [
             (key, (), index == len(roots) - 1) for index, key in reversed(list(enumerate(roots)))
         ]
@@ -259,25 +311,36 @@ class LiveTree(KeyedView):
             if kids and key in self._expanded:
                 below = (*trail, last)
                 stack.extend((kid, below, i == len(kids) - 1) for i, kid in reversed(list(enumerate(kids))))
-        self._shapes = shapes
-        if len(self._widths) > 2 * len(self._tree) + 64:
-            self._widths = {key: known for key, known in self._widths.items() if key in self._tree}
-        width = max((self._line_width(key) for key in order), default=0)
-        self._set_order(order, width)
+        return order
 
-    def _line_width(self, key: str) -> int:
+    def _assemble(self) -> None:
+        """The display order from the groups' orders; the width only grows here (lines widen it when drawn)."""
+        order = [key for gid in self._groups for key in self._gorder[gid]]
+        if len(self._shapes) > 2 * len(self._tree) + 64:
+            self._shapes = {key: shape for key, shape in self._shapes.items() if key in self._tree}
+            self._widths = {key: known for key, known in self._widths.items() if key in self._tree}
+        self._set_order(order, self._content_width if order else 0)
+
+    def _line_width(self, key: str, build: bool = True) -> int:
+        """The line's width; a label not built yet counts as empty unless `build` (it widens the line when drawn)."""
         trail, _ = self._shapes.get(key, ((), False))
         icon = 2 if self._children.get(key) else 0
-        label = self._label(key)
+        given = self._given(key)
         known = self._widths.get(key)
-        if known is None or known[0] is not label:
-            known = self._widths[key] = (label, measure(label))
+        if known is None or known[0] is not given:
+            if callable(given) and not build:
+                return 3 * len(trail) + icon
+            known = self._widths[key] = (given, measure(given() if callable(given) else given))
         return 3 * len(trail) + icon + known[1]
 
-    def _label(self, key: str) -> Cell:
+    def _given(self, key: str) -> Label:
         node = self._tree[key]
         collapsed = key not in self._expanded and bool(self._children.get(key))
         return node.label_collapsed if collapsed and node.label_collapsed is not None else node.label
+
+    def _label(self, key: str) -> Cell:
+        given = self._given(key)
+        return given() if callable(given) else given
 
     def _fallback_cursor(self, old_order: list[str], old_index: int) -> str | None:
         """Nearest visible ancestor if the key survives; else a surviving sibling or ancestor."""
@@ -319,7 +382,13 @@ class LiveTree(KeyedView):
         if self._children.get(key):
             line.append(ICONS[self.ascii_only][key not in self._expanded])
         line.append_text(resolve_tones(safe_text(self._label(key)), tone_styles(self, "live-tree")))
+        width = self._line_width(key)
+        if width > self._content_width:  # a label built just now is wider than any before: widen after this frame
+            self.call_after_refresh(self._widen, width)
         return Strip(line.render(self.app.console)).adjust_cell_length(self._content_width, style)
+
+    def _widen(self, width: int) -> None:
+        self._set_width(max(self._content_width, width))
 
     # -- actions ------------------------------------------------------------------------------
     def action_expand(self) -> None:

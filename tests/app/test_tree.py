@@ -19,7 +19,8 @@ def uid(obj: dict[str, Any]) -> str:
 def label(tree: LiveTree, key: str) -> str:
     node = tree.node(key)
     assert node is not None, key
-    return node.label if isinstance(node.label, str) else node.label.plain
+    text = node.label() if callable(node.label) else node.label
+    return text if isinstance(text, str) else text.plain
 
 
 async def test_tree_shows_the_lineage_with_flags_and_messages(sim: Any, data: Data) -> None:
@@ -124,4 +125,10 @@ async def test_a_flush_rebuilds_only_the_namespaces_it_touched_and_equals_a_full
         assert [n.key for n in full] == [n.key for n in shown if n is not None]
         assert [(n.parent, n.label, n.label_collapsed, n.stale) for n in full] == [
             (n.parent, n.label, n.label_collapsed, n.stale) for n in shown if n is not None]
+
+        def text(label: object) -> object:
+            return label() if callable(label) else label
+
+        assert [(text(n.label), text(n.label_collapsed)) for n in full] == [
+            (text(n.label), text(n.label_collapsed)) for n in shown if n is not None]  # what they build, too
         assert screen.objects == targets

@@ -241,3 +241,46 @@ async def _replay(grouped: bool, steps: list[tuple[dict[str, list[Node]], str, s
 async def test_group_updates_touch_only_dirty_groups_and_equal_a_full_update() -> None:
     steps = _script(7)
     assert await _replay(True, steps) == await _replay(False, steps)
+
+
+class Built:
+    """A lazy label that counts how often it was built."""
+
+    calls = 0
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self) -> str:
+        Built.calls += 1
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Built) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+async def test_lazy_labels_are_built_only_for_lines_on_screen_and_widen_the_tree() -> None:
+    tree = LiveTree()
+    async with Harness(tree).run_test(size=(40, 10)) as pilot:
+        Built.calls = 0
+        nodes = [Node("root", None, "root", expanded=True)]
+        nodes += [Node(f"n{i}", "root", Built(f"node {i}" + (" wide" * 20 if i == 3 else ""))) for i in range(5000)]
+        tree.update(nodes)
+        await pilot.pause()
+        assert screen_lines(tree)[1].startswith("├─ node 0")
+        assert 0 < Built.calls < 50  # 5,000 nodes, a screen of lines
+        await until_width(pilot, tree, len("├─ node 3") + len(" wide") * 20)
+        tree.update([*nodes[:-1], Node("n4999", "root", Built("node 4999 changed"))])
+        await pilot.pause()
+        assert Built.calls < 60  # a change off screen builds nothing
+
+
+async def until_width(pilot: object, tree: LiveTree, width: int) -> None:
+    for _ in range(50):
+        if tree.virtual_size.width >= width:
+            return
+        await pilot.pause()  # type: ignore[attr-defined]
+    raise AssertionError(f"the tree never widened to {width}: {tree.virtual_size.width}")

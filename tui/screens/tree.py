@@ -70,7 +70,7 @@ class TreeScreen(LiveScreen):
 
     def update_body(self, snapshot: Snapshot, changes: Changes | None) -> None:
         stale = frozenset(k for k in TREE_KINDS if self.live.is_stale(k))
-        loaded = frozenset(self.live.loaded)
+        loaded = frozenset(self.live.loaded) & TREE_KINDS  # "missing" vs "unknown" depends on these only
         remark = stale != self._stale
         if remark:
             self._stale = stale

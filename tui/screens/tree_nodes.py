@@ -151,8 +151,8 @@ class Part(NamedTuple):
     targets: dict[str, Target]
     kinds: list[str]
     stale: frozenset[str]
-    labels: dict[str, tuple[tuple[object, ...], Text]]
-    """node key → (what its label was built from, the label): a rebuild reuses the labels of unchanged rows."""
+    labels: dict[str, tuple[LazyLabel, LazyLabel | None]]
+    """node key → (label, collapsed label): a rebuild reuses the labels of unchanged rows (and what they built)."""
 
     def marked(self, stale: frozenset[str]) -> Part:
         """The same nodes, marked stale by these kinds (labels are not built again)."""
@@ -181,8 +181,8 @@ def build_namespace(view: relations.View, ns: str, now: datetime, *, ascii_only:
     """The nodes of one namespace's tree (`view` may hold only that namespace); kinds in `stale` are marked.
     Labels of rows whose object, place and age text are unchanged since `previous` are reused."""
     maker = LabelMaker(view, now, ascii_only)
-    old = previous.labels if previous is not None and previous.labels is not None else {}
-    labels: dict[str, tuple[tuple[object, ...], Text]] = {}
+    old = previous.labels if previous is not None else {}
+    labels: dict[str, tuple[LazyLabel, LazyLabel | None]] = {}
     rows = relations.tree(view, ns)
     root = ns_key(ns)
     parents = {r.key: (r.parent or root) for r in rows}
@@ -191,11 +191,14 @@ def build_namespace(view: relations.View, ns: str, now: datetime, *, ascii_only:
     targets: dict[str, Target] = {}
     kinds = ["namespace"]
     for r in rows:
-        basis = maker.basis(r)
+        label = LazyLabel(maker, r, maker.basis(r))
+        summary = tuple(counts[r.key].items()) if r.key in counts else ()
+        collapsed = LazyLabel(maker, r, label.basis, summary, label) if summary else None
         known = old.get(r.key)
-        label = known[1] if known is not None and _same(known[0], basis) else maker.label(r)
-        labels[r.key] = (basis, label)
-        collapsed = _with_counts(label, counts.get(r.key))
+        if known is not None and known[0] == label:
+            label = known[0]
+            collapsed = known[1] if known[1] is not None and known[1] == collapsed else collapsed
+        labels[r.key] = (label, collapsed)
         out.append(Node(r.key, parents[r.key], label, collapsed, expanded=True, stale=r.kind in stale))
         kinds.append(r.kind)
         if r.payload is not None:
@@ -203,16 +206,35 @@ def build_namespace(view: relations.View, ns: str, now: datetime, *, ascii_only:
     return Part(out, targets, kinds, stale, labels)
 
 
-def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
-    """Two label bases are the same: the very same object (identity: a changed object is a new one), the rest
-    equal."""
-    return a[0] is b[0] and a[1:] == b[1:]
+class LazyLabel:
+    """A node's label, built the first time its line is drawn (only lines on screen are). Two are equal when
+    built from the very same object (a changed object is a new one) at the same place, age text and counts."""
+
+    __slots__ = ("_base", "_maker", "_node", "_text", "basis", "counts")
+
+    def __init__(self, maker: LabelMaker, node: relations.Node, basis: tuple[object, ...],
+                 counts: tuple[tuple[str, int], ...] = (), base: LazyLabel | None = None) -> None:
+        self._maker, self._node, self.basis, self.counts, self._base = maker, node, basis, counts, base
+        self._text: Text | None = None
+
+    def __call__(self) -> Text:
+        if self._text is None:
+            label = self._base() if self._base is not None else self._maker.label(self._node)
+            self._text = _with_counts(label, Counter(dict(self.counts))) if self.counts else label
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, LazyLabel) and self.basis[0] is other.basis[0] and self.basis[1:] == other.basis[1:]
+                and self.counts == other.counts)
+
+    def __hash__(self) -> int:
+        return hash((id(self.basis[0]), self.basis[1:], self.counts))
 
 
 def prune(nodes: list[Node], match: Callable[[list[str]], bool]) -> list[Node]:
     """Nodes whose label matches, with their ancestors and descendants (display order kept)."""
     by_key = {n.key: n for n in nodes}
-    hits = {n.key for n in nodes if match([_plain(n.label)])}
+    hits = {n.key for n in nodes if match([_plain(n.label() if callable(n.label) else n.label)])}
     keep: set[str] = set()
     for key in hits:
         cur: str | None = key

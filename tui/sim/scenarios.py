@@ -38,6 +38,8 @@ def load(cluster: SimCluster, name: str, *, objects: int = 0) -> None:
         demo(cluster)
     elif name == "big":
         big(cluster, objects or 5000)
+    elif name == "vms":
+        big(cluster, objects or 5000, only="VirtualMachine")
     else:
         raise ValueError(f"unknown scenario {name!r}")
 
@@ -223,12 +225,15 @@ def _payload(obj: Obj, fix: Any) -> None:
         obj["data"][k] = (base64.b64encode(out) if double else out).decode()
 
 
-def big(cluster: SimCluster, objects: int) -> None:
-    """About `objects` objects: namespaces `big-NNNN`, each a copy of a settled template namespace."""
+def big(cluster: SimCluster, objects: int, only: str | None = None) -> None:
+    """About `objects` objects: namespaces `big-NNNN`, each a copy of a settled template namespace (`only`: just
+    the objects of that kind, e.g. the spec's benchmark of N VirtualMachines)."""
     a = Actor(cluster)
     infrastructure(a)
     units = max(1, min(UNITS_PER_NS, objects // 20))
     template = _template(cluster, units)
+    if only is not None:
+        template = [(key, o) for key, o in template if o.get("kind") == only]
     rows = [(key, REFS.split(ENCODE(o).decode()), o["metadata"]["uid"]) for key, o in template]
     clones = max(1, math.ceil((objects - cluster.store.count()) / (len(template) + 1)))
     counter, now = iter(range(10**7)), now_iso()
