@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -22,6 +22,9 @@ what it would build is equal): with thousands of nodes, only the lines on screen
 
 Shape = tuple[tuple[bool, ...], bool]
 """(for each ancestor: was it the last child?, is this node the last child?)"""
+
+_SHAPES: dict[object, Any] = {}
+"""Interned shapes and trails (bounded by the tree's depth and branching, not by its size)."""
 
 GUIDES = {False: ("   ", "│  ", "└─ ", "├─ "), True: ("   ", "|  ", "`- ", "|- ")}
 ICONS = {False: ("▼ ", "▶ "), True: ("v ", "> ")}
@@ -299,17 +302,18 @@ class LiveTree(KeyedView):
     def _flatten(self, roots: list[str]) -> list[str]:
         """The displayed keys below `roots` (and their shapes, into `_shapes`), depth first."""
         order: list[str] = []
-        shapes = self._shapes
+        shapes, shared = self._shapes, _SHAPES
         stack: list[tuple[str, tuple[bool, ...], bool]] = [
             (key, (), index == len(roots) - 1) for index, key in reversed(list(enumerate(roots)))
         ]
         while stack:
             key, trail, last = stack.pop()
             order.append(key)
-            shapes[key] = (trail, last)
+            shape = (trail, last)
+            shapes[key] = shared.setdefault(shape, shape)  # a few distinct shapes, thousands of lines
             kids = self._children.get(key)
             if kids and key in self._expanded:
-                below = (*trail, last)
+                below = shared.setdefault((*trail, last), (*trail, last))
                 stack.extend((kid, below, i == len(kids) - 1) for i, kid in reversed(list(enumerate(kids))))
         return order
 

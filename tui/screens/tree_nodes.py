@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from rich.text import Text
 
@@ -38,8 +38,9 @@ def ns_key(namespace: str) -> str:
 class LabelMaker:
     """Builds node labels at one `now`; `ascii_only` swaps glyphs for ASCII."""
 
-    def __init__(self, view: relations.View, now: datetime, ascii_only: bool = False) -> None:
+    def __init__(self, view: relations.View | None, now: datetime, ascii_only: bool = False) -> None:
         self.view, self.now, self.ascii = view, now, ascii_only
+        """`view` is needed by `basis` (and by `label` for a VM snapshot's progress when none is given)."""
 
     def badge(self, tone: Tone, word: str) -> Text:
         return badge_text(tone, word, ascii_only=self.ascii)
@@ -48,11 +49,11 @@ class LabelMaker:
         """Everything `label(node)` depends on, the object first (compared by identity)."""
         obj = node.payload
         age = human_age(obj.metadata.creation_timestamp, self.now) if obj is not None else ""
-        progress = (relations.vmsnapshot_progress(self.view, obj) if isinstance(obj, VirtualMachineSnapshot)
-                    else None)
+        progress = (relations.vmsnapshot_progress(self.view, obj)
+                    if isinstance(obj, VirtualMachineSnapshot) and self.view is not None else None)
         return (obj, node.kind, node.label, node.role, node.detail, node.presence, node.parent, age, progress)
 
-    def label(self, node: relations.Node) -> Text:
+    def label(self, node: relations.Node, progress: tuple[int, int] | None = None) -> Text:
         if node.kind == "group":
             return Text(node.label, style="bold", end="")
         title = TITLES.get(node.kind, node.kind)
@@ -66,7 +67,7 @@ class LabelMaker:
             word = "missing" if node.presence == "missing" else "unknown (not readable)"
             text.append_text(self.badge("unknown" if node.presence != "missing" else "warning", word))
             return text
-        parts = self.extras(node, node.payload)
+        parts = self.extras(node, node.payload, progress)
         for part in parts:
             text.append(SEP)
             text.append_text(part)
@@ -74,7 +75,7 @@ class LabelMaker:
             text.stylize("dim")
         return text
 
-    def extras(self, node: relations.Node, obj: KubeObject) -> list[Text]:
+    def extras(self, node: relations.Node, obj: KubeObject, progress: tuple[int, int] | None = None) -> list[Text]:
         badge = status_badge(obj, self.now)
         out = [self.badge(badge.tone, badge.word or "—")]
         if isinstance(obj, VirtualMachine):
@@ -82,7 +83,7 @@ class LabelMaker:
         elif isinstance(obj, VirtualDisk):
             out += self.disk(node, obj)
         elif isinstance(obj, (VirtualDiskSnapshot, VirtualMachineSnapshot)):
-            out += self.snapshot(obj)
+            out += self.snapshot(obj, progress)
         elif isinstance(obj, VirtualMachineOperation):
             mode = obj.spec.restore or obj.spec.clone
             out.append(Text(f"{obj.spec.type}{'/' + mode.mode if mode is not None and mode.mode else ''}"))
@@ -125,11 +126,13 @@ class LabelMaker:
             out.append(self.badge("progress", "resizing"))
         return out
 
-    def snapshot(self, snap: VirtualDiskSnapshot | VirtualMachineSnapshot) -> list[Text]:
+    def snapshot(self, snap: VirtualDiskSnapshot | VirtualMachineSnapshot,
+                 progress: tuple[int, int] | None = None) -> list[Text]:
         c = consistency(snap)
         out = [self.badge(c.tone, c.word)] if c.word != "—" else []
         if isinstance(snap, VirtualMachineSnapshot):
-            progress = relations.vmsnapshot_progress(self.view, snap)
+            if progress is None and self.view is not None:
+                progress = relations.vmsnapshot_progress(self.view, snap)
             if progress is not None:
                 out.append(Text(f"{progress[0]}/{progress[1]} disks ready"))
         return out
@@ -180,7 +183,7 @@ def build_namespace(view: relations.View, ns: str, now: datetime, *, ascii_only:
                     stale: frozenset[str] = frozenset(), previous: Part | None = None) -> Part:
     """The nodes of one namespace's tree (`view` may hold only that namespace); kinds in `stale` are marked.
     Labels of rows whose object, place and age text are unchanged since `previous` are reused."""
-    maker = LabelMaker(view, now, ascii_only)
+    maker, light = LabelMaker(view, now, ascii_only), LabelMaker(None, now, ascii_only)  # labels keep no view
     old = previous.labels if previous is not None else {}
     labels: dict[str, tuple[LazyLabel, LazyLabel | None]] = {}
     rows = relations.tree(view, ns)
@@ -191,9 +194,9 @@ def build_namespace(view: relations.View, ns: str, now: datetime, *, ascii_only:
     targets: dict[str, Target] = {}
     kinds = ["namespace"]
     for r in rows:
-        label = LazyLabel(maker, r, maker.basis(r))
+        label = LazyLabel(light, r, maker.basis(r))
         summary = tuple(counts[r.key].items()) if r.key in counts else ()
-        collapsed = LazyLabel(maker, r, label.basis, summary, label) if summary else None
+        collapsed = LazyLabel(light, r, label.basis, summary, label) if summary else None
         known = old.get(r.key)
         if known is not None and known[0] == label:
             label = known[0]
@@ -219,7 +222,7 @@ class LazyLabel:
 
     def __call__(self) -> Text:
         if self._text is None:
-            label = self._base() if self._base is not None else self._maker.label(self._node)
+            label = self._base() if self._base is not None else self._maker.label(self._node, cast(tuple[int, int] | None, self.basis[-1]))
             self._text = _with_counts(label, Counter(dict(self.counts))) if self.counts else label
         return self._text
 
