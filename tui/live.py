@@ -32,6 +32,7 @@ WATCHED = ("vm", "vd", "vdsnapshot", "vmsnapshot", "vmrestore", "vmop", "vmsop",
            "vs", "vsclass", "sc", "ns")
 """Kinds watched from the start; others (pvc, vsc, event, secret) start when their list is opened."""
 AGE_TICK = 60.0
+FLUSH_SHARE = 2.0
 RETRY_UNREACHABLE = 5.0
 
 
@@ -112,6 +113,8 @@ class Live:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
+        self._cost = 0.0
+        """Seconds the last flush took: the next one waits at least FLUSH_SHARE times that (keys stay quick)."""
         self._epoch = 0
         self.followers: list[Callable[[], None]] = []
         """Called after every flush whatever screen is active (the operations tracker follows objects)."""
@@ -211,12 +214,13 @@ class Live:
     def _schedule(self) -> None:
         if self._handle is not None or self._loop is None:
             return
-        delay = max(0.0, self._last_flush + self.options.flush_interval - time.monotonic())
+        gap = max(self.options.flush_interval, FLUSH_SHARE * self._cost)  # a slow flush makes room after it
+        delay = max(0.0, self._last_flush + gap - time.monotonic())
         self._handle = self._loop.call_later(delay, self._flush)
 
     def _flush(self) -> None:
         self._handle = None
-        self._last_flush = time.monotonic()
+        start = time.monotonic()
         changes = self.cache.drain()
         self.previous, self.snapshot = self.snapshot, self.cache.snapshot()
         self.flushes += 1
@@ -226,6 +230,8 @@ class Live:
         self.publish(changes)
         for follow in list(self.followers):
             follow()
+        self._last_flush = time.monotonic()
+        self._cost = self._last_flush - start
 
     def publish(self, changes: Changes | None = None) -> None:
         """Tell the active screen what changed (None: everything, e.g. scope, context or ages)."""

@@ -389,7 +389,7 @@ class LiveTree(KeyedView):
         width = self._line_width(key)
         if width > self._content_width:  # a label built just now is wider than any before: widen after this frame
             self.call_after_refresh(self._widen, width)
-        return Strip(line.render(self.app.console)).adjust_cell_length(self._content_width, style)
+        return Strip(line.render(self.app.console)).adjust_cell_length(max(width, self._content_width), style)
 
     def _widen(self, width: int) -> None:
         self._set_width(max(self._content_width, width))

@@ -269,6 +269,7 @@ async def test_lazy_labels_are_built_only_for_lines_on_screen_and_widen_the_tree
         nodes = [Node("root", None, "root", expanded=True)]
         nodes += [Node(f"n{i}", "root", Built(f"node {i}" + (" wide" * 20 if i == 3 else ""))) for i in range(5000)]
         tree.update(nodes)
+        assert tree.render_line(1).text.startswith("├─ node 0")  # drawn in full at once, before the tree widens
         await pilot.pause()
         assert screen_lines(tree)[1].startswith("├─ node 0")
         assert 0 < Built.calls < 50  # 5,000 nodes, a screen of lines

@@ -222,7 +222,8 @@ class LazyLabel:
 
     def __call__(self) -> Text:
         if self._text is None:
-            label = self._base() if self._base is not None else self._maker.label(self._node, cast(tuple[int, int] | None, self.basis[-1]))
+            progress = cast(tuple[int, int] | None, self.basis[-1])
+            label = self._base() if self._base is not None else self._maker.label(self._node, progress)
             self._text = _with_counts(label, Counter(dict(self.counts))) if self.counts else label
         return self._text
 
