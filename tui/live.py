@@ -96,6 +96,8 @@ class Live:
         self.previous: Snapshot = self.snapshot
         """The snapshot before the last flush (where a deleted object's namespace is found)."""
         self.caps = Capabilities()
+        self.detected = False
+        """True once `caps` came from the cluster (before that, "no DVP" would be a guess)."""
         self.identity = Identity(context=options.context or "")
         self.settings = options.settings
         self.follows_current = options.context is None
@@ -134,6 +136,7 @@ class Live:
         if not keep_cache:
             self.cache = Cache()
             self.snapshot, self.loaded, self.caps = self.cache.snapshot(), set(), Capabilities()
+            self.detected = False
             self.identity = Identity(context=context or "")
             self._watched = set()
         self.cache.on_wake = self._wake
@@ -376,7 +379,7 @@ class Live:
     def _detected(self, epoch: int, caps: Capabilities, context: str | None) -> None:
         if epoch != self._epoch:
             return
-        self.caps = caps
+        self.caps, self.detected = caps, True
         for kind_id in sorted(self._watched - self._spawned):
             self._spawned.add(kind_id)
             self._spawn(self.identity.context, [kind_id], main=False)

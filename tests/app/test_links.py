@@ -27,6 +27,19 @@ async def test_header_names_context_cluster_user_namespace_generation(sim: Any, 
             assert expected in top, expected
 
 
+async def test_the_generation_is_not_guessed_before_the_cluster_answered(sim: Any, data: Data) -> None:
+    sim.faults.stall()  # every request waits: the kubeconfig is read, discovery is not answered yet
+    try:
+        app = make_app(sim)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: "cluster dvpsnap-sim" in header(app), what="identity from the kubeconfig")
+            assert "DVP …" in header(app) and "no DVP" not in header(app)
+            sim.faults.stall(False)
+            await until(pilot, lambda: "DVP v1.10" in header(app), what="the generation once detected")
+    finally:
+        sim.faults.stall(False)
+
+
 async def test_stale_data_stays_marked_while_refused_and_recovers(sim: Any, data: Data) -> None:
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -86,7 +86,7 @@ class LiveHeader(Widget):
         text.append("  ns ", style="dim")
         text.append(safe(scope_text(live.scope)), style="bold")
         text.append("  DVP ", style="dim")
-        text.append(live.caps.generation if not ident.connecting else "…", style="bold")
+        text.append(live.caps.generation if live.detected and not ident.connecting else "…", style="bold")
         for label, value in (("cluster", ident.cluster), ("user", ident.user)):
             text.append(f"  {label} ", style="dim")
             text.append(safe(value) or "?")
