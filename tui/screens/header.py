@@ -69,6 +69,7 @@ class LiveHeader(Widget):
         super().__init__(id=id)
         self.live = live
         self.ascii_only = ascii_only
+        self._shown = Text()
 
     def where(self) -> Text:
         live, ident = self.live, self.live.identity
@@ -115,12 +116,20 @@ class LiveHeader(Widget):
         return text
 
     def sync(self) -> None:
-        """Repaint; a read-only context also gets the banner's edge (the words say it too)."""
+        """Repaint when the words changed (every flush calls this: an unchanged header sends no bytes); a
+        read-only context also gets the banner's edge (the words say it too)."""
         self.set_class(self.live.readonly, "-readonly")
-        self.refresh()
+        text = self.compose_text()
+        if text != self._shown:
+            self._shown = text
+            self.refresh()
 
-    def render(self) -> Text:
+    def compose_text(self) -> Text:
         text = self.where()
         text.append("\n")
         text.append_text(self.links())
-        return resolve_tones(text, tone_styles(self, "live-header"))
+        return text
+
+    def render(self) -> Text:
+        self._shown = self.compose_text()
+        return resolve_tones(self._shown.copy(), tone_styles(self, "live-header"))
