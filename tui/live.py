@@ -36,6 +36,11 @@ FLUSH_SHARE = 2.0
 RETRY_UNREACHABLE = 5.0
 
 
+def _first_shown(kind_id: str) -> tuple[int, str]:
+    """Start order: the kinds the main view shows first (VMs, then disks and snapshots) list first."""
+    return (WATCHED.index(kind_id) if kind_id in WATCHED else len(WATCHED), kind_id)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -142,7 +147,7 @@ class Live:
         self.cache.on_wake = self._wake
         self._watched |= set(WATCHED)
         self._spawned = set(self._watched)
-        self._spawn(context, sorted(self._watched), main=True, old=old, keep_scope=keep_cache)
+        self._spawn(context, sorted(self._watched, key=_first_shown), main=True, old=old, keep_scope=keep_cache)
         self.publish()
 
     def _spawn(self, context: str | None, kind_ids: list[str], *, main: bool, old: list[Session] | None = None,
