@@ -231,6 +231,11 @@ def wait_phase(sim: SimCluster, kind: str, name: str, phases: tuple[str, ...], t
     return sim.get(kind, NS, name) or {}
 
 
+def has_event(sim: SimCluster, name: str, event: tuple[str, str, str], timeout: float = 10.0) -> bool:
+    """Wait for the event (a controller records it after the status it explains, as real ones may)."""
+    return bool(wait_for(lambda: event in events(sim, name), timeout, what=f"event {event} of {name}"))
+
+
 def events(sim: SimCluster, name: str) -> list[tuple[str, str, str]]:
     """(type, reason, message) of the Events about object `name`."""
     return [

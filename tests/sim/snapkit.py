@@ -159,6 +159,10 @@ class Kit:
         found = sorted(self.sim.list("Event", NS), key=lambda e: int(e["metadata"]["resourceVersion"]))
         return [(e["type"], e["reason"], e["message"]) for e in found if e["involvedObject"]["name"] == obj_name]
 
+    def has_event(self, obj_name: str, event: tuple[str, str, str], timeout: float = 10.0) -> bool:
+        """Wait for the event (a controller records it after the status it explains, as real ones may)."""
+        return bool(wait_for(lambda: event in self.events(obj_name), timeout, what=f"event {event} of {obj_name}"))
+
 
 @contextmanager
 def cluster(generation: str, speed: float = SPEED) -> Iterator[Kit]:

@@ -258,4 +258,4 @@ def test_volume_snapshot_class_errors(case: str) -> None:
         else:
             assert status(vs)["error"]["message"] == expected[case]
             reason = "GetSnapshotClassFailed" if case == "named-missing" else "SetDefaultSnapshotClassFailed"
-            assert ("Warning", reason, expected[case]) in k.events("vs")
+            assert k.has_event("vs", ("Warning", reason, expected[case]))

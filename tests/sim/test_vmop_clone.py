@@ -57,7 +57,8 @@ def test_clone_body_of_section_8_creates_a_renamed_copy_through_a_temporary_snap
         snap_name = ann(op)["virtualization.deckhouse.io/vmop-snapshot-name"]
         assert snap_name.startswith("vmop-clone-")
         assert sim.get("VirtualMachineSnapshot", NS, snap_name) is None
-        assert ("Normal", "SnapshotCreated", f"Created snapshot {snap_name} for clone operation") in k.events(sim, name)
+        created = ("Normal", "SnapshotCreated", f"Created snapshot {snap_name} for clone operation")
+        assert k.has_event(sim, name, created)
         assert ("Normal", "SnapshotDeleted", f"Deleted snapshot {snap_name} after clone completion") in k.events(
             sim, name
         )

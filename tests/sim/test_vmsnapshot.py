@@ -127,14 +127,14 @@ def test_missing_vm(generation: str) -> None:
             vms = k.wait_phase("VirtualMachineSnapshot", "snap", "Failed")
             assert (cond(vms, READY)["reason"], cond(vms, READY)["message"]) == (
                 "WaitingForTheVirtualMachine", 'Cannot take a snapshot: the virtual machine "ghost" does not exist.')
-            assert ("Warning", "VirtualMachineSnapshottingFailed", cond(vms, READY)["message"]) in k.events("snap")
+            assert k.has_event("snap", ("Warning", "VirtualMachineSnapshottingFailed", cond(vms, READY)["message"]))
         else:
             k.settle()
             vms = k.get("VirtualMachineSnapshot", "snap")
             assert phase(vms) == "Pending"
             assert cond(vms, READY)["message"] == (
                 'Waiting for the virtual machine "ghost" to be ready for snapshotting.')
-            assert ("Normal", "VirtualMachineSnapshottingPending", cond(vms, READY)["message"]) in k.events("snap")
+            assert k.has_event("snap", ("Normal", "VirtualMachineSnapshottingPending", cond(vms, READY)["message"]))
             assert cond(vms, "VirtualMachineReady")["message"] == g.msg("vm.notFound", vm="ghost")
             k.vm("ghost", ["ghost-root"], running=False)
             k.wait_phase("VirtualMachineSnapshot", "snap", "Ready")
@@ -167,7 +167,7 @@ def test_disk_resizing_blocks(generation: str) -> None:
         k.snapshot_vm("snap", "vm")
         if generation in FAIL_FAST:
             vms = k.wait_phase("VirtualMachineSnapshot", "snap", "Failed")
-            assert ("Normal", "VirtualMachineSnapshottingFailed", cond(vms, READY)["message"]) in k.events("snap")
+            assert k.has_event("snap", ("Normal", "VirtualMachineSnapshottingFailed", cond(vms, READY)["message"]))
         else:
             k.settle()
             vms = k.get("VirtualMachineSnapshot", "snap")
@@ -258,7 +258,7 @@ def test_seed_missing_class_mapping_leaves_vm_frozen() -> None:
         text = ('The volume snapshot class not found: please define the volume snapshot class for the storage class '
                 f'"{R_SC}" and recreate resource.')
         assert cond(vms, READY)["message"] == text
-        assert ("Warning", "VirtualMachineSnapshottingFailed", text.rstrip(".")) in k.events("snap")
+        assert k.has_event("snap", ("Warning", "VirtualMachineSnapshottingFailed", text.rstrip(".")))
         assert k.get("VirtualDiskSnapshot", f"web-root-{meta(vms)['uid']}") is None
         k.settle()
         assert cond(k.get("VirtualMachine", "web"), "FilesystemFrozen")["status"] == "True"

@@ -128,7 +128,7 @@ def test_failures_without_usable_parameters_or_snapshot(gen: str) -> None:
         failed_with(vmsop(sim, "bare", None), "OperationFailed", msg["no-params"])
         params = {"mode": "Strict", "customization": {"namePrefix": "c-"}}
         failed_with(vmsop(sim, "missing", params, snap="nope"), "VirtualMachineSnapshotNotFound", msg["missing"])
-        assert ("Warning", "VirtualMachineSnapshotOperationFailed", msg["missing"]) in k.events(sim, "missing")
+        assert k.has_event(sim, "missing", ("Warning", "VirtualMachineSnapshotOperationFailed", msg["missing"]))
         sim.apply(
             {
                 "apiVersion": k.DVP,
