@@ -130,7 +130,7 @@ class Live:
     def attach(self, app: App[Any]) -> None:
         """Bind to the running app: start connecting and refresh ages once a minute."""
         self._app, self._loop = app, asyncio.get_running_loop()
-        app.set_interval(AGE_TICK, self.publish)
+        app.set_interval(AGE_TICK, self._age_tick)
         self.connect(self.options.context)
 
     def connect(self, context: str | None, *, keep_cache: bool = False) -> None:
@@ -240,6 +240,16 @@ class Live:
             follow()
         self._last_flush = time.monotonic()
         self._cost = self._last_flush - start
+
+    def _age_tick(self) -> None:
+        """Once a minute: ages move on. A screen that can repaint just what shows an age (`aged`) does that."""
+        app = self._app
+        aged = getattr(app.screen, "aged", None) if app is not None and app.is_running and app.screen_stack else None
+        if app is not None and callable(aged):
+            with app.batch_update():
+                aged()
+        else:
+            self.publish()
 
     def publish(self, changes: Changes | None = None) -> None:
         """Tell the active screen what changed (None: everything, e.g. scope, context or ages)."""

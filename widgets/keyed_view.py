@@ -60,6 +60,11 @@ class KeyedView(ScrollView, can_focus=True):
         top = round(self.scroll_y)
         return self._order[top : top + self._view_height()]
 
+    def repaint(self) -> None:
+        """Draw the visible lines again from their data (e.g. text that depends on the time)."""
+        self._line_cache.clear()
+        self.refresh()
+
     def move_cursor(self, key: str, *, scroll: bool = True) -> None:
         """Put the cursor on `key` (ignored if it is not displayed)."""
         index = self._index.get(key)

@@ -120,7 +120,7 @@ async def test_a_flush_rebuilds_only_the_namespaces_it_touched_and_equals_a_full
         sim.delete("VirtualDiskSnapshot", "lab", "web-01-root-hourly")
         await until(pilot, lambda: tree.node(uid(created)) is None, what="deletion in lab")
         assert tree.node(tree_nodes.ns_key("dev")) is dev_root
-        full, targets = tree_nodes.build(app.live.view, screen.namespaces(app.live.snapshot), now)
+        full, targets = tree_nodes.build(app.live.view, screen.namespaces(app.live.snapshot), lambda: now)
         shown = [tree.node(n.key) for n in full]
         assert [n.key for n in full] == [n.key for n in shown if n is not None]
         assert [(n.parent, n.label, n.label_collapsed, n.stale) for n in full] == [
@@ -132,3 +132,25 @@ async def test_a_flush_rebuilds_only_the_namespaces_it_touched_and_equals_a_full
         assert [(text(n.label), text(n.label_collapsed)) for n in full] == [
             (text(n.label), text(n.label_collapsed)) for n in shown if n is not None]  # what they build, too
         assert screen.objects == targets
+
+
+async def test_a_minute_later_ages_move_on_without_rebuilding_the_tree(sim: Any, data: Data) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    moment = [datetime.now(UTC)]
+    app = make_app(sim, clock=lambda: moment[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        tree = app.screen.query_one(LiveTree)
+        web = uid(data["web-01"])
+        await until(pilot, lambda: tree.node(web) is not None)
+        node = tree.node(web)
+        line = next(x for x in screen_text(app).splitlines() if "VM web-01" in x)
+        assert "3h" not in line
+        moment[0] += timedelta(hours=3)
+        screen = app.screen
+        assert isinstance(screen, TreeScreen)
+        screen.aged()
+        await until(pilot, lambda: "3h" in next(x for x in screen_text(app).splitlines() if "VM web-01" in x),
+                    what="the age on screen moved on")
+        assert tree.node(web) is node  # drawn again, not rebuilt

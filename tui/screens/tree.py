@@ -15,6 +15,7 @@ from tui.live import Changes, Live
 from tui.screens import tree_nodes
 from tui.screens.base import LiveScreen
 from tui.screens.delete import delete_snapshots
+from tui.screens.header import LiveHeader
 from tui.screens.restore_keys import key_state, open_clone, open_restore
 from tui.screens.snapshot_wizards import take_snapshot
 from widgets.live_tree import LiveTree
@@ -87,7 +88,7 @@ class TreeScreen(LiveScreen):
     def _rebuild(self, namespaces: list[str], dirty: set[str] | None, remarked: bool = False) -> None:
         """Build the namespaces in `dirty` (None: all) again; the others keep their nodes (`remarked`: with
         other stale marks, so the tree compares every group)."""
-        now, wanted = self.live.now(), set(namespaces)
+        wanted = set(namespaces)
         previous: dict[str, tree_nodes.Part] = {}
         for ns in [ns for ns in self._parts if ns not in wanted or dirty is None or ns in dirty]:
             previous[ns] = self._parts.pop(ns)
@@ -96,7 +97,7 @@ class TreeScreen(LiveScreen):
         for ns in namespaces:
             if ns not in self._parts:
                 part = self._parts[ns] = tree_nodes.build_namespace(
-                    self.live.namespace_view(ns), ns, now, ascii_only=self.ascii_only, stale=self._stale,
+                    self.live.namespace_view(ns), ns, self.live.now, ascii_only=self.ascii_only, stale=self._stale,
                     previous=previous.get(ns))
                 self.objects.update(part.targets)
         tree = self.query_one(LiveTree)
@@ -108,6 +109,13 @@ class TreeScreen(LiveScreen):
             self._shown = sum(len(self._parts[ns].nodes) for ns in namespaces)
             tree.update_groups([(ns, self._parts[ns].nodes) for ns in namespaces], None if remarked else dirty)
         self.set_status(self._status(len(self.objects), self._shown))
+
+    def aged(self) -> None:
+        """A minute passed: the lines on screen are drawn again (each label brings its age up to date), the
+        rest when it scrolls into view; nothing is rebuilt."""
+        if self.is_mounted:
+            self.query_one(LiveHeader).sync()
+            self.query_one(LiveTree).repaint()
 
     def _status(self, total: int, shown: int) -> Text:
         for kind_id, title in (("vm", "VirtualMachines"), ("vd", "VirtualDisks")):

@@ -36,22 +36,29 @@ def ns_key(namespace: str) -> str:
 
 
 class LabelMaker:
-    """Builds node labels at one `now`; `ascii_only` swaps glyphs for ASCII."""
+    """Builds node labels with ages as of `clock()`; `ascii_only` swaps glyphs for ASCII."""
 
-    def __init__(self, view: relations.View | None, now: datetime, ascii_only: bool = False) -> None:
-        self.view, self.now, self.ascii = view, now, ascii_only
+    def __init__(self, view: relations.View | None, clock: Callable[[], datetime], ascii_only: bool = False) -> None:
+        self.view, self.clock, self.ascii = view, clock, ascii_only
         """`view` is needed by `basis` (and by `label` for a VM snapshot's progress when none is given)."""
 
     def badge(self, tone: Tone, word: str) -> Text:
         return badge_text(tone, word, ascii_only=self.ascii)
 
-    def basis(self, node: relations.Node) -> tuple[object, ...]:
-        """Everything `label(node)` depends on, the object first (compared by identity)."""
+    @property
+    def now(self) -> datetime:
+        return self.clock()
+
+    def age(self, node: relations.Node) -> str:
         obj = node.payload
-        age = human_age(obj.metadata.creation_timestamp, self.now) if obj is not None else ""
+        return human_age(obj.metadata.creation_timestamp, self.now) if obj is not None else ""
+
+    def basis(self, node: relations.Node) -> tuple[object, ...]:
+        """Everything `label(node)` depends on but the clock, the object first (compared by identity)."""
+        obj = node.payload
         progress = (relations.vmsnapshot_progress(self.view, obj)
                     if isinstance(obj, VirtualMachineSnapshot) and self.view is not None else None)
-        return (obj, node.kind, node.label, node.role, node.detail, node.presence, node.parent, age, progress)
+        return (obj, node.kind, node.label, node.role, node.detail, node.presence, node.parent, progress)
 
     def label(self, node: relations.Node, progress: tuple[int, int] | None = None) -> Text:
         if node.kind == "group":
@@ -76,7 +83,8 @@ class LabelMaker:
         return text
 
     def extras(self, node: relations.Node, obj: KubeObject, progress: tuple[int, int] | None = None) -> list[Text]:
-        badge = status_badge(obj, self.now)
+        now = self.now
+        badge = status_badge(obj, now)
         out = [self.badge(badge.tone, badge.word or "—")]
         if isinstance(obj, VirtualMachine):
             out += self.vm(obj)
@@ -87,7 +95,7 @@ class LabelMaker:
         elif isinstance(obj, VirtualMachineOperation):
             mode = obj.spec.restore or obj.spec.clone
             out.append(Text(f"{obj.spec.type}{'/' + mode.mode if mode is not None and mode.mode else ''}"))
-        age = human_age(obj.metadata.creation_timestamp, self.now)
+        age = human_age(obj.metadata.creation_timestamp, now)
         if age:
             out.append(Text(age, style="dim"))
         if isinstance(obj, (VirtualDiskSnapshot, VirtualMachineSnapshot)):
@@ -166,24 +174,24 @@ class Part(NamedTuple):
         return Part(nodes, self.targets, self.kinds, stale, self.labels)
 
 
-def build(view: relations.View, namespaces: Iterable[str], now: datetime, *, ascii_only: bool = False,
+def build(view: relations.View, namespaces: Iterable[str], clock: Callable[[], datetime], *, ascii_only: bool = False,
           stale: frozenset[str] = frozenset()) -> tuple[list[Node], dict[str, Target]]:
     """Nodes of the lineage tree for each namespace (a root per namespace) in display order, and the
     object behind each node key."""
     out: list[Node] = []
     targets: dict[str, Target] = {}
     for ns in namespaces:
-        part = build_namespace(view, ns, now, ascii_only=ascii_only, stale=stale)
+        part = build_namespace(view, ns, clock, ascii_only=ascii_only, stale=stale)
         out += part.nodes
         targets.update(part.targets)
     return out, targets
 
 
-def build_namespace(view: relations.View, ns: str, now: datetime, *, ascii_only: bool = False,
+def build_namespace(view: relations.View, ns: str, clock: Callable[[], datetime], *, ascii_only: bool = False,
                     stale: frozenset[str] = frozenset(), previous: Part | None = None) -> Part:
     """The nodes of one namespace's tree (`view` may hold only that namespace); kinds in `stale` are marked.
     Labels of rows whose object, place and age text are unchanged since `previous` are reused."""
-    maker, light = LabelMaker(view, now, ascii_only), LabelMaker(None, now, ascii_only)  # labels keep no view
+    maker, light = LabelMaker(view, clock, ascii_only), LabelMaker(None, clock, ascii_only)  # labels keep no view
     old = previous.labels if previous is not None else {}
     labels: dict[str, tuple[LazyLabel, LazyLabel | None]] = {}
     rows = relations.tree(view, ns)
@@ -210,18 +218,23 @@ def build_namespace(view: relations.View, ns: str, now: datetime, *, ascii_only:
 
 
 class LazyLabel:
-    """A node's label, built the first time its line is drawn (only lines on screen are). Two are equal when
-    built from the very same object (a changed object is a new one) at the same place, age text and counts."""
+    """A node's label, built the first time its line is drawn (only lines on screen are), with the age as of
+    that moment. Two are equal when built from the very same object (a changed object is a new one) at the same
+    place with the same counts."""
 
-    __slots__ = ("_base", "_maker", "_node", "_text", "basis", "counts")
+    __slots__ = ("_age", "_base", "_maker", "_node", "_text", "basis", "counts")
 
     def __init__(self, maker: LabelMaker, node: relations.Node, basis: tuple[object, ...],
                  counts: tuple[tuple[str, int], ...] = (), base: LazyLabel | None = None) -> None:
         self._maker, self._node, self.basis, self.counts, self._base = maker, node, basis, counts, base
         self._text: Text | None = None
+        self._age = ""
 
     def __call__(self) -> Text:
-        if self._text is None:
+        """The label as of now: built again only when its age text moved on (e.g. "59s" → "1m")."""
+        age = self._maker.age(self._node)
+        if self._text is None or age != self._age:
+            self._age = age
             progress = cast(tuple[int, int] | None, self.basis[-1])
             label = self._base() if self._base is not None else self._maker.label(self._node, progress)
             self._text = _with_counts(label, Counter(dict(self.counts))) if self.counts else label
