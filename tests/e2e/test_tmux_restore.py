@@ -3,77 +3,68 @@ restored VM and its disks appear in the lineage tree and become Ready."""
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+import re
 
 import pytest
 
-from tests.e2e.test_tmux import TMUX, Pane
+from tests.e2e.tmuxkit import DemoFactory, bottom, first_paint, flat, on_step, requires_tmux, step_title
 
-# Keystroke timing in tmux made these flaky on a loaded 2-core machine (a benchmark running beside them);
-# CI skips them unless DVPSNAP_E2E=1 — run them with `DVPSNAP_E2E=1 ./dev test tests/e2e`.
-_E2E_IN_CI = pytest.mark.skipif(bool(os.environ.get("CI")) and not os.environ.get("DVPSNAP_E2E"),
-                                reason="flaky under load; set DVPSNAP_E2E=1 to run in CI")
+pytestmark = [pytest.mark.slow, requires_tmux]
 
-
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(TMUX is None, reason="tmux is not installed")]
+SNAPSHOT = "web-01-before-upgrade"
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Pane]:
-    env = f"XDG_STATE_HOME={tmp_path} XDG_CONFIG_HOME={tmp_path}"
-    pane = Pane(f"sh -c '{env} {sys.executable} -m tui --demo --no-mouse; echo $? > {tmp_path / 'status'}'",
-                height=50)
-    yield pane
-    pane.close()
+def test_restore_a_snapshot_as_a_copy_with_new_names_keys_only(demo_factory: DemoFactory) -> None:
+    demo = demo_factory(height=70)  # the wizard's whole name preview on screen
+    demo.wait(first_paint("v1.10"), timeout=60, what="the first paint")
+    demo.command("vmsnapshot", until=lambda t: "VirtualMachineSnapshots:" in t and SNAPSHOT in t
+                 and "Open" in bottom(t, 1), what="the snapshot list, focused")
+    demo.filter(f"^{SNAPSHOT}$", until=lambda t: "VirtualMachineSnapshots: 1 of" in t, what="only the snapshot")
 
-
-def _escape(pane: Pane) -> None:
-    before = pane.text()
-    pane.keys("Escape")
-    pane.wait(lambda t: t != before, what="Escape to take effect")
-
-
-@_E2E_IN_CI
-def test_restore_a_snapshot_as_a_copy_with_new_names_keys_only(demo: Pane) -> None:
-    demo.wait(lambda t: "live:" in t and "VM web-01" in t, timeout=60, what="the first paint")
-    demo.literal(":vmsnapshot")
-    demo.keys("Enter")
-    demo.wait(lambda t: "VirtualMachineSnapshots:" in t and "web-01-before-upgrade" in t, what="the snapshot list")
-    demo.literal("/web-01-before-upgrade")
-    demo.keys("Enter")
-    demo.wait(lambda t: "filter “web-01-before-upgrade”" in t, what="the filter")
-    demo.literal("C")  # a new VM from this snapshot (v1.10: VirtualMachineSnapshotOperation)
-    demo.wait(lambda t: "New VM from snapshot web-01-before-upgrade" in t and "Names" in t, what="the wizard")
-    demo.literal("x")  # the prefix field has the focus: once the preview shows it, the wizard takes keys
-    demo.wait(lambda t: "web-01 → xweb-01-copy" in t, what="the prefix in the preview")
-    demo.keys("BSpace")
-    demo.wait(lambda t: "web-01 → web-01-copy  (free)" in t, what="the proposed free names")
-    demo.keys("Tab", "Tab")  # suffix, then the VM's row (focus selects its text): a name of our own
+    # A new VM from this snapshot (v1.10: VirtualMachineSnapshotOperation), DryRun first.
+    demo.press("C", until=lambda t: f"New VM from snapshot {SNAPSHOT}" in flat(t) and on_step(t, "Names"),
+               what="the wizard")
+    preview = demo.wait(lambda t: "VirtualMachine web-01 → web-01-copy  (free)" in t, what="the proposed names")
+    assert "VirtualDisk web-01-root → web-01-root-copy  (free)" in preview, preview
+    demo.wait(lambda t: demo.focused_field() == "customization.namePrefix", what="the prefix field focused")
+    demo.literal("x")  # the prefix goes in front of every name
+    demo.wait(lambda t: "VirtualMachine web-01 → xweb-01-copy  (free)" in t, what="the prefix in the preview")
+    demo.press("BSpace", until=lambda t: "VirtualMachine web-01 → web-01-copy  (free)" in t, what="no prefix")
+    demo.keys("Tab", "Tab")  # the suffix, then the VM's row (focus selects its text): a name of our own
+    demo.wait(lambda t: demo.focused_field().startswith("VirtualMachine web-01 → new name"), what="the VM's row")
     demo.literal("web-01-restored")
-    demo.wait(lambda t: "web-01 → web-01-restored  (free)" in t, what="the VM's new name in the preview")
+    demo.wait(lambda t: "VirtualMachine web-01 → web-01-restored  (free)" in t, what="the VM's new name")
     demo.keys("Tab")  # the root disk's row
+    demo.wait(lambda t: demo.focused_field().startswith("VirtualDisk web-01-root → new name"),
+              what="the root disk's row")
     demo.literal("web-01-restored-root")
-    demo.wait(lambda t: "web-01-root → web-01-restored-root  (free)" in t, what="the disk's new name")
-    demo.keys("Enter")
-    demo.wait(lambda t: "Enter creates it" in t, what="the DryRun's review and server dry run")
-    demo.keys("Enter")
-    demo.wait(lambda t: "DryRun verdict:" in t and "web-01-restored is valid for restore" in t, timeout=30,
-              what="the DryRun verdict")
-    demo.keys("Enter")  # Strict
-    demo.wait(lambda t: "Enter creates it" in t and "mode: Strict" in t, what="the real review")
-    demo.keys("Enter")
-    demo.wait(lambda t: "VirtualMachineSnapshotOperation" in t or "Operation " in t, what="the progress view")
-    demo.wait(lambda t: "settled" in t, timeout=120, what="the new VM and disks to settle")
-    _escape(demo)
-    demo.literal("T")
-    screen = demo.wait(lambda t: "VM web-01-restored" in t and "Disk web-01-restored-root" in t, timeout=30,
-                       what="the copy in the tree")
-    lines = [line for line in screen.splitlines() if "web-01-restored" in line]
-    assert any("VM web-01-restored" in line and "Running" in line for line in lines), lines
-    demo.wait(lambda t: any("Disk web-01-restored-root" in line and "Ready" in line for line in t.splitlines()),
-              timeout=60, what="the restored disk Ready")
+    screen = demo.wait(lambda t: "VirtualDisk web-01-root → web-01-restored-root  (free)" in t,
+                       what="the root disk's new name")
+    assert "VirtualDisk web-01-data → web-01-data-copy  (free)" in screen, screen
+
+    demo.press("Enter", until=lambda t: on_step(t, "Review"), what="the DryRun's review")
+    review = demo.wait(lambda t: "Enter creates it" in flat(t), what="the DryRun's server dry run")
+    assert "mode: DryRun" in review and "web-01-restored-root" in review, review
+    demo.press("Enter", until=lambda t: on_step(t, "DryRun verdict and mode"), what="the verdict step")
+    verdicts = demo.wait(lambda t: re.search(r"DryRun verdict: \S+ ✔ Completed", flat(t))
+                         and "web-01-restored is valid for restore" in t, what="the DryRun verdict")
+    assert "(•) Strict" in verdicts, verdicts
+    demo.press("Enter", until=lambda t: on_step(t, "Review") and "2/2" in flat(t), what="the real review")
+    review = demo.wait(lambda t: "Enter creates it" in flat(t), what="the real operation's server dry run")
+    assert "mode: Strict" in review, review
+    demo.press("Enter", until=lambda t: step_title(t) is None and "Esc/Enter close" in t, what="the progress view")
+    progress = demo.wait(lambda t: "settled" in t, timeout=120, what="the new VM and disks to settle")
+    assert "VirtualMachine web-01-restored" in progress, progress
+
+    demo.escape(until=lambda t: "Esc/Enter close" not in t and "VirtualMachineSnapshots: 1 of" in t,
+                what="the snapshot list")
+    demo.press("T", until=first_paint("v1.10"), literal=True, what="the tree")
+    demo.filter("web-01-restored", until=lambda t: "filter “web-01-restored”" in t, what="the copy's family")
+    disks = {"web-01-restored-root", "web-01-data-copy"}
+    screen = demo.wait(lambda t: re.search(r"VM web-01-restored +✔ Running", t)
+                       and all(re.search(rf"Disk {d} +✔ Ready", t) for d in disks), timeout=60,
+                       what="the copy Running and its disks Ready in the tree")
+    assert "VM web-01 " not in screen, screen  # the filter shows the copy, not the source
     demo.keys("C-q")
+    assert demo.exit_status(timeout=10)[0] == "0", demo.text()
     assert "Traceback" not in demo.text()
