@@ -82,6 +82,9 @@ def run_ui(args: argparse.Namespace) -> int:
         print(f"dvpsnap: config: {problem}", file=sys.stderr)
     low_bandwidth = args.low_bandwidth or settings.low_bandwidth
     _log_to_file()
+    if sys.stdout.isatty():  # an exported COLUMNS/LINES (e.g. from readline) would win over the real size
+        for name in ("COLUMNS", "LINES"):
+            os.environ.pop(name, None)
     if low_bandwidth:  # before Textual is imported: it reads these once
         os.environ["TEXTUAL_FPS"] = "10"
         os.environ["TEXTUAL_ANIMATIONS"] = "none"
