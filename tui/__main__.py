@@ -36,6 +36,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="start the embedded simulated DVP cluster and watch it")
     p.add_argument("--generation", choices=GENERATIONS, default="v1.10", help="API generation for --demo")
     p.add_argument("--objects", type=int, default=0, help="with --demo: a generated cluster of N objects")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="with --demo: the simulated controllers run this many times faster (default 1)")
     p.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--context", help="kubeconfig context to use (default: the current context)")
     p.add_argument("-n", "--namespace",
@@ -52,6 +54,10 @@ def parser() -> argparse.ArgumentParser:
 
     cli.add_parsers(sub)
     return p
+
+
+DEMO_SECOND_CONTEXT, DEMO_SECOND_USER = "dvpsnap-second", "dvpsnap-operator"
+"""--demo's kubeconfig has a second context (the same cluster as another user), to try `:ctx` on."""
 
 
 def run_sim(args: argparse.Namespace) -> int:
@@ -93,8 +99,10 @@ def run_ui(args: argparse.Namespace) -> int:
     if args.demo:
         from tui.sim.cluster import SimCluster
 
-        sim = SimCluster(args.generation, scenario="big" if args.objects else "demo", objects=args.objects)
+        sim = SimCluster(args.generation, scenario="big" if args.objects else "demo", objects=args.objects,
+                         speed=args.speed)
         sim.start()
+        sim.add_context(DEMO_SECOND_CONTEXT, DEMO_SECOND_USER)
         kubeconfig, context = sim.kubeconfig_path, None
     from tui.app import DvpApp
     from tui.live import Options

@@ -71,7 +71,7 @@ def run_wizard(pane: Pane, title: str, *, done: Cond, names: str | None = None) 
 
 
 SPEED = 4.0
-"""The simulator's controllers run this many times faster than real (`python -m tui sim --speed`)."""
+"""The demo cluster's controllers run this many times faster than real (`--demo --speed`)."""
 WIDTH, HEIGHT = 120, 60
 """Tall enough for web-01's whole family (with the copy and the clone) on one screen: no scrolling to find a row."""
 

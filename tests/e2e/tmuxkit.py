@@ -43,6 +43,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.__main__ import DEMO_SECOND_CONTEXT, DEMO_SECOND_USER
+
 TMUX = shutil.which("tmux")
 ROOT = Path(__file__).resolve().parents[2]
 GENERATIONS = ("seed", "cse", "v1.8", "v1.10")
@@ -373,86 +375,34 @@ def first_paint(generation: str | None = None, context: str = "dvpsnap-sim") -> 
 
 
 def start_demo(directory: Path, generation: str | None = None, *, width: int = 120, height: int = 40,
-               kubeconfig: Path | None = None) -> Pane:
-    """`python -m tui --demo --no-mouse [--generation G]` with its own state/config dirs and an exit-status file;
-    with `kubeconfig`, `python -m tui --kubeconfig K -A --no-mouse` instead (a simulator started apart)."""
-    argv = [sys.executable, "-m", "tui", "--no-mouse"]
-    if kubeconfig is not None:
-        argv += ["--kubeconfig", str(kubeconfig), "-A"]
-    else:
-        argv += ["--demo"] + (["--generation", generation] if generation is not None else [])
+               speed: float | None = None) -> Pane:
+    """`python -m tui --demo --no-mouse [--generation G] [--speed S]` with its own state/config dirs and an
+    exit-status file. The demo's kubeconfig has a second context, SECOND_CONTEXT (user SECOND_USER)."""
+    argv = [sys.executable, "-m", "tui", "--no-mouse", "--demo"]
+    argv += (["--generation", generation] if generation is not None else []) + (
+        ["--speed", str(speed)] if speed is not None else [])
     env = {"XDG_STATE_HOME": str(directory / "state"), "XDG_CONFIG_HOME": str(directory / "config")}
     return Pane(argv, width=width, height=height, status_file=directory / "status", env=env)
 
 
-SECOND_CONTEXT, SECOND_USER = "dvpsnap-second", "dvpsnap-operator"
-
-
-class Sim:
-    """`python -m tui sim --generation G --speed S` in the background (its own process, not in tmux): `--demo`
-    has no speed factor, and the walkthrough would take minutes at the real pace. `kubeconfig` has a second
-    context, SECOND_CONTEXT (same cluster, user SECOND_USER), to switch to."""
-
-    def __init__(self, directory: Path, generation: str, speed: float) -> None:
-        import yaml
-
-        written = directory / "sim-kubeconfig"
-        self.log = directory / "sim.log"
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tui", "sim", "--generation", generation, "--speed", str(speed),
-                 "--kubeconfig-out", str(written)], cwd=ROOT, env=clean_env(), stdin=subprocess.DEVNULL,
-                stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while "kubeconfig:" not in self.log.read_text():  # printed once the cluster serves
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"the simulator did not start:\n{self.log.read_text()}")
-            time.sleep(POLL)  # another process: polling its log is the only way to see it
-        config = yaml.safe_load(written.read_text())
-        user = config["users"][0]["user"]
-        first = config["contexts"][0]["context"]
-        config["users"].append({"name": SECOND_USER, "user": user})
-        config["contexts"].append({"name": SECOND_CONTEXT, "context": {"cluster": first["cluster"],
-                                                                        "user": SECOND_USER}})
-        self.kubeconfig = directory / "kubeconfig"
-        self.kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))
-        self.kubeconfig.chmod(0o600)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
+SECOND_CONTEXT, SECOND_USER = DEMO_SECOND_CONTEXT, DEMO_SECOND_USER
 DemoFactory = Callable[..., Pane]
 
 
 @pytest.fixture
 def demo_factory(tmp_path: Path) -> Iterator[DemoFactory]:
     """`demo_factory(generation=None, width=120, height=40, speed=None)` → a started Pane (closed after the test):
-    `--demo`, or with `speed` the UI on a simulator of its own running `speed` times faster (see `Sim`)."""
+    `--demo`, with `speed` its controllers running that many times faster."""
     panes: list[Pane] = []
-    sims: list[Sim] = []
 
     def start(generation: str | None = None, *, width: int = 120, height: int = 40,
               speed: float | None = None) -> Pane:
         where = tmp_path / f"demo-{len(panes)}"
         where.mkdir()
-        kubeconfig = None
-        if speed is not None:
-            sims.append(Sim(where, generation or "v1.10", speed))
-            kubeconfig = sims[-1].kubeconfig
-        pane = start_demo(where, generation, width=width, height=height, kubeconfig=kubeconfig)
+        pane = start_demo(where, generation, width=width, height=height, speed=speed)
         panes.append(pane)
         return pane
 
     yield start
     for pane in panes:
         pane.close()
-    for sim in sims:
-        sim.stop()

@@ -188,3 +188,14 @@ def test_kubectl_wait_for_jsonpath_and_watch_events(kubectl: Kubectl, sim: SimCl
     assert lines[0].split()[:2] == ["EVENT", "NAME"]
     assert lines[1].split()[:2] == ["ADDED", "data"]
     assert lines[2].split()[:3] == ["MODIFIED", "data", "Ready"]
+
+
+def test_a_second_context_reaches_the_same_cluster_as_another_user(sim: SimCluster, kubectl: Any) -> None:
+    sim.add_context("dvpsnap-second", "dvpsnap-operator", namespace="kube-system")
+    contexts = kubectl("config", "get-contexts", "-o", "name").stdout.split()
+    assert sorted(contexts) == ["dvpsnap-second", "dvpsnap-sim"]
+    view = yaml.safe_load(kubectl("config", "view", "--minify", "--context", "dvpsnap-second").stdout)
+    assert view["contexts"][0]["context"] == {"cluster": "dvpsnap-sim", "user": "dvpsnap-operator",
+                                               "namespace": "kube-system"}
+    names = kubectl("--context", "dvpsnap-second", "get", "ns", "-o", "name").stdout.split()
+    assert "namespace/default" in names

@@ -141,6 +141,21 @@ class SimCluster:
                                 namespace if namespace is not None else self.namespace,
                                 self.cert.ca_pem if self.cert else None)
 
+    def add_context(self, name: str, user: str, namespace: str | None = None) -> None:
+        """Add a context to the cluster's kubeconfig: the same cluster and token under another user name (the
+        demo's second context, so switching contexts can be tried)."""
+        import yaml
+
+        path = self.kubeconfig_path
+        config = yaml.safe_load(path.read_text())
+        first = config["contexts"][0]["context"]
+        config["users"].append({"name": user, "user": dict(config["users"][0]["user"])})
+        ctx: Obj = {"cluster": first["cluster"], "user": user}
+        if namespace:
+            ctx["namespace"] = namespace
+        config["contexts"].append({"name": name, "context": ctx})
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> SimCluster:
         self.store.create(self.registry.defs["v1/namespaces"], {"metadata": {"name": "default"}})
