@@ -178,7 +178,8 @@ def walkthrough(pane: Pane, generation: str) -> None:
     # Delete the disk snapshot taken above: Cancel has the focus, Tab to Delete.
     pane.goto(disk_row)
     pane.press("D", until=lambda t: f"Delete {disk_snap}" in t and "Cancel" in t, what="the delete dialog")
-    assert pane.focused_button("Cancel", "Delete") == "Cancel", pane.text()
+    pane.wait(lambda t: pane.focused_button("Cancel", "Delete") != "", what="a focused button in the dialog")
+    assert pane.focused_button("Cancel", "Delete") == "Cancel", pane.text()  # the safe choice, never Delete
     pane.press("Tab", until=lambda t: pane.focused_button("Cancel", "Delete") == "Delete", what="Delete focused")
     pane.press("Enter", until=lambda t: in_tree(t) and not tree_row(t, disk_row), timeout=60,
                what="the disk snapshot gone")
